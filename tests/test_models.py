@@ -1,0 +1,96 @@
+"""Facts about the two networks: sizes, shapes, the 70x70 patch, initialisation."""
+
+import pytest
+import torch
+import torch.nn as nn
+
+from pix2pix.models import (DiscriminatorConfig, GeneratorConfig, PatchGANDiscriminator,
+                            UNetGenerator, count_parameters, init_weights)
+
+
+def test_generator_has_the_official_unet_256_parameter_count():
+    assert count_parameters(UNetGenerator()) == 54_413_955
+
+
+def test_discriminator_has_the_paper_70x70_patchgan_parameter_count():
+    assert count_parameters(PatchGANDiscriminator()) == 2_768_705
+
+
+def test_generator_keeps_the_image_size_and_outputs_in_tanh_range():
+    generator = UNetGenerator().eval()
+    with torch.no_grad():
+        fake_image = generator(torch.randn(2, 3, 256, 256))
+    assert fake_image.shape == (2, 3, 256, 256)
+    assert fake_image.abs().max() <= 1
+
+
+def test_generator_refuses_sizes_it_cannot_halve_eight_times():
+    with pytest.raises(ValueError, match="multiples of 256"):
+        UNetGenerator()(torch.randn(1, 3, 200, 200))
+
+
+def test_patchgan_scores_a_256_pair_on_a_30x30_grid_of_logits():
+    logits = PatchGANDiscriminator()(torch.randn(2, 3, 256, 256), torch.randn(2, 3, 256, 256))
+    assert logits.shape == (2, 1, 30, 30)
+    assert logits.min() < 0 < logits.max()  # raw logits: no sigmoid squashes them into (0, 1)
+
+
+def receptive_field(discriminator, row, col, size=256):
+    """Height and width of the input region that one output logit depends on (gradient probe)."""
+    discriminator.eval()  # running statistics: each logit depends on its own patch only
+    input_image = torch.randn(1, 3, size, size, requires_grad=True)
+    other_image = torch.randn(1, 3, size, size, requires_grad=True)
+    discriminator(input_image, other_image)[0, 0, row, col].backward()
+    touched = (input_image.grad.abs() + other_image.grad.abs())[0].sum(0) > 0
+    rows = touched.any(1).nonzero()
+    cols = touched.any(0).nonzero()
+    return int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1)
+
+
+def test_patchgan_sees_70x70_patches():
+    discriminator = init_weights(PatchGANDiscriminator())
+    assert receptive_field(discriminator, 15, 15) == (70, 70)
+
+
+def test_fewer_discriminator_layers_see_smaller_patches():
+    discriminator = init_weights(PatchGANDiscriminator(DiscriminatorConfig(num_layers=1)))
+    assert receptive_field(discriminator, 30, 30) == (16, 16)  # the paper's 16x16 PatchGAN
+
+
+def test_generator_output_depends_on_the_skip_connections():
+    generator = init_weights(UNetGenerator()).eval()
+    input_image = torch.randn(1, 3, 256, 256)
+    with torch.no_grad():
+        before = generator(input_image)
+        # cut the path through the bottleneck: only skips can still carry the input through
+        generator.encoder[-1].conv.weight.zero_()
+        after_cut = generator(input_image)
+        other = generator(torch.randn(1, 3, 256, 256))
+    assert not torch.allclose(after_cut, other)  # the input still reaches the output
+    assert not torch.allclose(before, after_cut)
+
+
+@pytest.mark.parametrize("config, size", [
+    (GeneratorConfig(ngf=8, norm="instance"), 256),
+    (GeneratorConfig(ngf=8, num_downs=7), 128),
+    (GeneratorConfig(ngf=8, norm="none", dropout=False), 256),
+])
+def test_smaller_generator_variants_build_and_run(config, size):
+    generator = UNetGenerator(config)
+    assert generator(torch.randn(2, 3, size, size)).shape == (2, 3, size, size)
+
+
+def test_dropout_sits_in_the_three_innermost_concatenating_decoder_steps():
+    with_dropout = [isinstance(block.dropout, nn.Dropout) for block in UNetGenerator().decoder]
+    assert with_dropout == [False, True, True, True, False, False, False]
+
+
+def test_init_weights_draws_convolutions_from_n0_002_and_norm_scales_from_n1_002():
+    generator = init_weights(UNetGenerator())
+    conv = generator.decoder[1].conv.weight
+    norm = generator.decoder[1].norm
+    assert abs(conv.mean().item()) < 1e-3 and abs(conv.std().item() - 0.02) < 1e-3
+    assert abs(norm.weight.mean().item() - 1) < 5e-3
+    assert abs(norm.weight.std().item() - 0.02) < 5e-3
+    assert torch.count_nonzero(norm.bias) == 0
+    assert torch.count_nonzero(generator.output.conv.bias) == 0
