@@ -28,8 +28,9 @@ offline classrooms:
 
 resuming and retries:
   Bytes go to checkpoints/facades_label2photo.pth.part. An interrupted run (Ctrl+C, lost Wi-Fi)
-  leaves it there, and the next run asks the server for the rest only (HTTP Range). Server errors
-  (5xx), resets and timeouts are retried, waiting longer each time; then the next --url is tried.
+  leaves it there, and the next run resumes it: it asks the server for the missing bytes only
+  (HTTP Range). Server errors (5xx), resets and timeouts are retried, waiting longer each time
+  (--retries, --retry-wait); then the next --url is tried.
 
 verification:
   Every file, downloaded or copied, must load with torch.load(weights_only=True) and hold exactly
