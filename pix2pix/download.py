@@ -307,7 +307,10 @@ def _range_start(response):
 
 
 def _looks_like_html(response, first_chunk):
-    """A web page served with status 200: an error, login or "we moved" page, not weights."""
+    """A web page served with status 200: an error, login or "we moved" page, not weights.
+
+    A checkpoint starts with ``PK`` (a zip) or a pickle opcode, never with ``<``.
+    """
     return (response.headers.get_content_type() == "text/html"
             or first_chunk.lstrip()[:1] == b"<")
 
@@ -336,7 +339,7 @@ def _transfer(url, part, timeout):
         length = int(length) if length and length.isdigit() else None
         total = None if length is None else start + length
         first_chunk = _read(response, url, timeout)
-        if start == 0 and _looks_like_html(response, first_chunk):
+        if _looks_like_html(response, first_chunk if start == 0 else b""):
             _remove(part)
             raise _UrlFailed("the server sent a web page (HTML) instead of the checkpoint; "
                              "the file has probably moved")

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import torch
@@ -430,4 +429,4 @@ def test_the_script_fails_with_one_message_and_no_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: Could not download") and "--from-file" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not Path(dest).exists()
+    assert not dest.exists()
