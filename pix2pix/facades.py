@@ -362,7 +362,7 @@ def design_facade(design=None, size=LABEL_SIZE):
             ids[ground_top + ground_height // 4:size - ground_height // 4,
                 round(x - half):round(x + half)] = WINDOW
     if design.door:
-        door_half = max(4, round(0.3 * column_width))
+        door_half = max(4, round(min(0.3 * column_width, 0.06 * size)))
         middle = size // 2
         ids[ground_top + ground_height // 6:, middle - door_half:middle + door_half] = DOOR
     return ids
