@@ -1,0 +1,322 @@
+"""Benchmark: images per second of the real pix2pix training step, next to the official setup.
+
+Times :func:`pix2pix.train.train_step` itself (G and D forward and backward, the losses, both
+Adam steps) at several batch sizes, in float32 and in mixed precision, with the default memory
+layout and with channels_last, optionally under ``torch.compile``. Every run also times the
+plain baseline -- float32, default layout, batch 1, the official repository's configuration --
+in the same process, and prints each speed-up as a ratio against it. Then:
+
+* the FLOPs of one step, counted by ``torch.utils.flop_counter`` at batch 1, turn images/s into
+  achieved TFLOP/s and a fraction of the measured bf16 matmul peak of the same device;
+* the input pipeline (PNG decoding + the paper's jitter, in DataLoader workers) is timed on a
+  generated synthetic set and compared with the fastest step: below 1x, the GPU would wait;
+* the fast step and the float32 step run a few steps from the same seed, and their losses must
+  agree within :data:`AGREEMENT_TOLERANCE`.
+
+Command (from any directory):
+
+    python benchmarks/bench_train.py                        # GPU: the full grid, a few minutes
+    python benchmarks/bench_train.py --compile              # the same under torch.compile
+    python benchmarks/bench_train.py --batch-sizes 1 4 --steps 2   # CPU: what fits in minutes
+    python benchmarks/bench_train.py --smoke                # tiny networks, seconds (CI)
+
+Results and the commands that produced them: docs/performance.rst.
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
+
+import torch  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from benchmarks.measure import (describe_machine, matmul_peak_flops, peak_memory_gib,  # noqa: E402
+                                reset_peak_memory, seconds_per_call, synchronize)
+from pix2pix.data import PairedFolderDataset  # noqa: E402
+from pix2pix.device import pick_device  # noqa: E402
+from pix2pix.models import PatchGANDiscriminator, UNetGenerator, init_weights  # noqa: E402
+from pix2pix.synthetic import write_synthetic_dataset  # noqa: E402
+from pix2pix.train import Precision, TrainConfig, pick_precision, train_step  # noqa: E402
+
+# -----------------------------------------------------------------------------
+# Settings you can change (each is also a flag)
+
+BATCH_SIZES = (1, 4, 16, 64)
+STEPS = 20  # timed steps per configuration
+WARMUP = 3  # untimed steps first: cuDNN autotuning, torch.compile, allocator growth
+LOADER_WORKERS = (0, 2, 4, 8)
+LOADER_IMAGES = 256  # pairs in the generated set the loader reads
+AGREEMENT_STEPS = 3
+# Largest relative difference allowed between the fast step's losses and float32's. Reordering
+# float32 sums (another memory layout) moves the 6th digit; bf16 keeps 8 bits of mantissa, about
+# 0.4% per rounding, and a few steps of a GAN compound it to a few percent.
+AGREEMENT_TOLERANCE = {"fp32": 1e-3, "bf16": 5e-2, "fp16": 5e-2}
+
+# --smoke: narrow networks on 32x32 images, so CI finishes in seconds
+SMOKE = dict(image_size=32, ngf=8, ndf=8, batch_sizes=[2], steps=1, warmup=1,
+             loader_workers=[0, 1], loader_images=8, matmul_size=256)
+
+
+# -----------------------------------------------------------------------------
+# 1. The step under test
+
+
+def build_models(config, device, channels_last, compile_mode=None, dropout=True):
+    """G, D and their Adam optimizers, initialised as in the paper.
+
+    Args:
+        config: a :class:`TrainConfig` (image size and widths).
+        device: where the models live.
+        channels_last: store weights as NHWC, the layout tensor cores read without transposing.
+        compile_mode: a ``torch.compile`` mode ("default", "max-autotune" ...), or None.
+        dropout: G's dropout; off only for the agreement check (see :func:`losses_over_steps`).
+
+    Returns:
+        (generator, discriminator, optimizer_g, optimizer_d).
+    """
+    generator_config = config.generator_config()
+    generator_config.dropout = dropout
+    generator = init_weights(UNetGenerator(generator_config)).to(device)
+    discriminator = init_weights(PatchGANDiscriminator(config.discriminator_config())).to(device)
+    if channels_last:
+        generator = generator.to(memory_format=torch.channels_last)
+        discriminator = discriminator.to(memory_format=torch.channels_last)
+    optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr,
+                                   betas=(config.beta1, config.beta2))
+    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr,
+                                   betas=(config.beta1, config.beta2))
+    if compile_mode:
+        generator = torch.compile(generator, mode=compile_mode)
+        discriminator = torch.compile(discriminator, mode=compile_mode)
+    return generator, discriminator, optimizer_g, optimizer_d
+
+
+def make_precision(name, device):
+    """"fp32", or "mixed": what the trainer picks on CUDA (bf16, or fp16 + scaler on pre-Ampere
+    GPUs); bf16 autocast elsewhere, so the mixed path can be timed on a CPU too."""
+    if name == "fp32":
+        return Precision(device.type)
+    if device.type == "cuda":
+        return pick_precision(device)
+    return Precision(device.type, torch.bfloat16)
+
+
+def precision_label(precision):
+    """"fp32", "bf16" or "fp16"."""
+    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[precision.dtype]
+
+
+def random_pair(config, batch_size, device, channels_last):
+    """(input_image, target_image): a fixed random batch in [-1, 1]; the loader is timed apart."""
+    shape = (batch_size, 3, config.image_size, config.image_size)
+    images = [torch.rand(shape, device=device) * 2 - 1 for _ in range(2)]
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    return [image.contiguous(memory_format=layout) for image in images]
+
+
+def step_rate(config, device, batch_size, precision_name, channels_last, steps, warmup,
+              compile_mode=None):
+    """Images per second of ``train_step`` and the peak memory it needed.
+
+    Returns:
+        (images_per_s, peak_gib): peak_gib is None off CUDA.
+    """
+    torch.manual_seed(0)
+    models = build_models(config, device, channels_last, compile_mode)
+    pair = random_pair(config, batch_size, device, channels_last)
+    precision = make_precision(precision_name, device)
+    reset_peak_memory(device)
+    seconds = seconds_per_call(
+        lambda: train_step(*models, *pair, config.lambda_l1, precision), device, steps, warmup)
+    return batch_size / seconds, peak_memory_gib(device)
+
+
+# -----------------------------------------------------------------------------
+# 2. Counted work: FLOPs per image
+
+
+def count_flops(config, device):
+    """FLOPs per image of G's forward, D's forward and one whole training step, at batch 1.
+
+    The counter sees every matmul and convolution, backward passes included, and counts a
+    multiply-add as two FLOPs. Our step freezes D while G learns, so D's weight gradients are
+    not computed in part (2): one D forward fewer than a count that assumes they are.
+
+    Returns:
+        (generator_forward, discriminator_forward, train_step) in FLOPs.
+    """
+    torch.manual_seed(0)
+    generator, discriminator, optimizer_g, optimizer_d = build_models(config, device, False)
+    input_image, target_image = random_pair(config, 1, device, False)
+    counts = []
+    for run in (lambda: generator(input_image),
+                lambda: discriminator(input_image, target_image),
+                lambda: train_step(generator, discriminator, optimizer_g, optimizer_d,
+                                   input_image, target_image, config.lambda_l1)):
+        with FlopCounterMode(display=False) as counter:
+            run()
+        counts.append(counter.get_total_flops())
+    return tuple(counts)
+
+
+# -----------------------------------------------------------------------------
+# 3. The input pipeline
+
+
+def loader_rate(root, config, batch_size, workers):
+    """Images per second the DataLoader delivers: PNG decoding, resize, crop, flip, to tensor.
+
+    The first batch is left out: it pays for starting the worker processes.
+    """
+    dataset = PairedFolderDataset(root, "train", config.image_size, augment=True)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
+                        drop_last=True, generator=torch.Generator().manual_seed(0))
+    batches = iter(loader)
+    next(batches)
+    count, started = 0, time.perf_counter()
+    for input_image, _ in batches:
+        count += len(input_image)
+    seconds = time.perf_counter() - started
+    return count / seconds if count else float("nan")
+
+
+# -----------------------------------------------------------------------------
+# 4. Same results: the fast step against float32
+
+
+def losses_over_steps(config, device, precision_name, channels_last, steps, batch_size=2):
+    """Losses of ``steps`` training steps from seed 0, as a (steps, 3) float tensor.
+
+    G's dropout is off here: dropout draws its mask in memory order, so with channels_last the
+    two runs would drop different units and differ by far more than rounding.
+    """
+    torch.manual_seed(0)
+    models = build_models(config, device, channels_last, dropout=False)
+    pair = random_pair(config, batch_size, device, channels_last)
+    precision = make_precision(precision_name, device)
+    history = [torch.stack(train_step(*models, *pair, config.lambda_l1, precision)).float()
+               for _ in range(steps)]
+    return torch.stack(history).cpu()
+
+
+def loss_agreement(config, device, steps=AGREEMENT_STEPS):
+    """How far the fast step (mixed precision + channels_last) drifts from the float32 step.
+
+    Returns:
+        (largest relative difference over all steps and losses, its tolerance, the fast label).
+    """
+    reference = losses_over_steps(config, device, "fp32", False, steps)
+    fast = losses_over_steps(config, device, "mixed", True, steps)
+    label = precision_label(make_precision("mixed", device))
+    difference = ((fast - reference).abs() / reference.abs().clamp_min(1e-3)).max().item()
+    return difference, AGREEMENT_TOLERANCE[label], label
+
+
+# -----------------------------------------------------------------------------
+# 5. The report
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="auto", help="auto, cuda, cpu or mps (default: auto)")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=list(BATCH_SIZES),
+                        help=f"batch sizes to time (default: {' '.join(map(str, BATCH_SIZES))})")
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "mixed"],
+                        choices=["fp32", "mixed"], help="(default: fp32 mixed)")
+    parser.add_argument("--layouts", nargs="+", default=["contiguous", "channels_last"],
+                        choices=["contiguous", "channels_last"],
+                        help="memory layouts (default: contiguous channels_last)")
+    parser.add_argument("--compile", action="store_true",
+                        help="also time every configuration under torch.compile (default: off)")
+    parser.add_argument("--compile-mode", default="default",
+                        help="torch.compile mode; max-autotune adds CUDA graphs (default: default)")
+    parser.add_argument("--steps", type=int, default=STEPS,
+                        help=f"timed steps per configuration (default: {STEPS})")
+    parser.add_argument("--warmup", type=int, default=WARMUP,
+                        help=f"untimed steps first (default: {WARMUP})")
+    parser.add_argument("--image-size", type=int, default=256, help="(default: 256)")
+    parser.add_argument("--loader-workers", type=int, nargs="+", default=list(LOADER_WORKERS),
+                        help="DataLoader worker counts to time "
+                             f"(default: {' '.join(map(str, LOADER_WORKERS))})")
+    parser.add_argument("--loader-images", type=int, default=LOADER_IMAGES,
+                        help=f"pairs in the generated loader set (default: {LOADER_IMAGES})")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny networks and sizes, a few seconds: checks the script runs")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    config = TrainConfig(image_size=args.image_size)
+    matmul_size = 8192
+    if args.smoke:
+        config = TrainConfig(image_size=SMOKE["image_size"], ngf=SMOKE["ngf"], ndf=SMOKE["ndf"])
+        args.batch_sizes, args.steps, args.warmup = (SMOKE["batch_sizes"], SMOKE["steps"],
+                                                     SMOKE["warmup"])
+        args.loader_workers, args.loader_images = SMOKE["loader_workers"], SMOKE["loader_images"]
+        matmul_size = SMOKE["matmul_size"]
+    device = pick_device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # as the trainer does: pick kernels per shape
+    elif device.type == "cpu":
+        matmul_size = min(matmul_size, 2048)
+    print(f"machine: {describe_machine(device)}")
+    print(f"networks: {config.image_size}x{config.image_size}, ngf {config.ngf}, "
+          f"ndf {config.ndf}{' (smoke)' if args.smoke else ''}")
+
+    g_flops, d_flops, step_flops = count_flops(config, device)
+    peak = matmul_peak_flops(device, torch.bfloat16, matmul_size)
+    print(f"counted per image: G forward {g_flops / 1e9:.2f} GFLOP, D forward "
+          f"{d_flops / 1e9:.2f} GFLOP, training step {step_flops / 1e9:.2f} GFLOP")
+    print(f"measured bf16 matmul peak ({matmul_size}x{matmul_size}): {peak / 1e12:.3f} TFLOP/s")
+
+    def report(name, images_per_s, peak_gib, baseline):
+        achieved = images_per_s * step_flops
+        memory = f"peak {peak_gib:6.2f} GiB" if peak_gib is not None else "peak     n/a"
+        print(f"{name:<44} {images_per_s:9.2f} img/s  {achieved / 1e12:7.3f} TFLOP/s "
+              f"({100 * achieved / peak:5.1f}% of bf16 peak)  {memory}  "
+              f"{images_per_s / baseline:6.2f}x baseline")
+
+    baseline, baseline_memory = step_rate(config, device, 1, "fp32", False, args.steps,
+                                          args.warmup)
+    report("baseline: fp32, contiguous, batch 1", baseline, baseline_memory, baseline)
+    compile_modes = [None] + ([args.compile_mode] if args.compile else [])
+    fastest = baseline
+    for compile_mode in compile_modes:
+        for precision_name in args.precisions:
+            label = precision_label(make_precision(precision_name, device))
+            for layout in args.layouts:
+                for batch_size in args.batch_sizes:
+                    rate, memory = step_rate(config, device, batch_size, precision_name,
+                                             layout == "channels_last", args.steps,
+                                             args.warmup + 2 * bool(compile_mode), compile_mode)
+                    fastest = max(fastest, rate)
+                    name = (f"{label}, {layout}, batch {batch_size}"
+                            f"{', compiled' if compile_mode else ''}")
+                    report(name, rate, memory, baseline)
+    print(f"fastest step: {fastest:.2f} img/s = {fastest / baseline:.2f}x baseline")
+
+    with tempfile.TemporaryDirectory() as root:
+        write_synthetic_dataset(root, num_train=args.loader_images, num_val=0,
+                                size=config.image_size)
+        loader_batch = min(16, args.loader_images // 2)
+        for workers in args.loader_workers:
+            rate = loader_rate(root, config, loader_batch, workers)
+            print(f"loader, {workers} workers, batch {loader_batch}: {rate:9.2f} img/s = "
+                  f"{rate / fastest:6.2f}x the fastest step (below 1x the step waits for data)")
+
+    synchronize(device)
+    difference, tolerance, label = loss_agreement(config, device)
+    verdict = "OK" if difference <= tolerance else "TOO FAR"
+    print(f"agreement over {AGREEMENT_STEPS} steps, {label} + channels_last vs fp32: largest "
+          f"relative loss difference {difference:.2e} (tolerance {tolerance:.0e}) {verdict}")
+    return 0 if difference <= tolerance else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The benchmark scripts run (in their seconds-long smoke mode) and the fast training step gives
+the same losses as the float32 step. Speed itself is measured by the benchmarks, not here."""
+
+import subprocess
+import sys
+
+import torch
+
+from benchmarks.bench_train import AGREEMENT_TOLERANCE, loss_agreement, losses_over_steps
+from pix2pix.paths import PROJECT_ROOT
+from pix2pix.train import TrainConfig
+
+TINY = TrainConfig(image_size=32, ngf=8, ndf=8)
+
+
+def run_smoke(script, tmp_path):
+    """Run ``benchmarks/<script> --smoke`` from an unrelated directory; return its stdout."""
+    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / script), "--smoke"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def ratio_lines(output):
+    return [line for line in output.splitlines() if line.rstrip().endswith("x baseline")]
+
+
+def test_bench_train_smoke_prints_speedups_loader_rates_and_agreement(tmp_path):
+    output = run_smoke("bench_train.py", tmp_path)
+    lines = ratio_lines(output)
+    # the baseline, then fp32/mixed x contiguous/channels_last at the smoke batch size
+    assert len(lines) == 5
+    assert lines[0].startswith("baseline") and lines[0].rstrip().endswith("1.00x baseline")
+    assert "fastest step:" in output
+    assert output.count("x the fastest step") == 2  # one line per loader worker count
+    assert "GFLOP" in output and "TFLOP/s" in output
+    assert "agreement over" in output and output.rstrip().endswith("OK")
+
+
+def test_bench_inference_smoke_prints_both_modes_against_the_baseline(tmp_path):
+    output = run_smoke("bench_inference.py", tmp_path)
+    lines = ratio_lines(output)
+    assert lines[0].startswith("baseline")
+    # paper and eval x fp32/mixed x contiguous/channels_last x batch 1 and 8
+    assert len(lines) == 1 + 16
+    assert any(line.startswith("paper,") for line in lines)
+    assert any(line.startswith("eval,") for line in lines)
+
+
+def test_channels_last_step_matches_fp32_losses_over_three_steps():
+    reference = losses_over_steps(TINY, torch.device("cpu"), "fp32", False, steps=3)
+    channels_last = losses_over_steps(TINY, torch.device("cpu"), "fp32", True, steps=3)
+    difference = ((channels_last - reference).abs() / reference.abs().clamp_min(1e-3)).max()
+    assert difference <= AGREEMENT_TOLERANCE["fp32"]
+    assert not torch.equal(reference[0], reference[-1])  # the steps really trained
+
+
+def test_bf16_channels_last_step_matches_fp32_losses_within_mixed_precision_noise():
+    difference, tolerance, label = loss_agreement(TINY, torch.device("cpu"))
+    assert label == "bf16"
+    assert 0 < difference <= tolerance  # nonzero: bf16 really ran
