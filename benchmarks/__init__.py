@@ -1,1 +1,1 @@
-"""Speed measurements of the course's code, each next to a plain baseline (see docs/performance.rst)."""
+"""Speed measurements of the course, each next to a plain baseline (docs/performance.rst)."""
