@@ -119,7 +119,7 @@ class LabelError(ValueError):
 
 
 # Farther than this (RGB units) from every class colour is a wrong colour, not compression noise:
-# JPEG moves flat label colours by a few units, while neighbouring jet colours are 37+ apart.
+# JPEG moves flat label colours by a few units, while two class colours are at least 57 apart.
 SNAP_TOLERANCE = 24.0
 PALETTES = {"pix2pix jet(64)": MODEL_PALETTE, "CMP jet(12)": CMP_PALETTE}
 

@@ -3,7 +3,7 @@
 Figures are built as ``matplotlib.figure.Figure`` objects without pyplot, so they are drawn by the
 Agg backend straight into files: the same on a laptop, a GPU server without a screen, and CI, and
 no window or global figure state is left behind. Used by exercises 1 and 2 and by
-``docs/make_figures.py``.
+``docs/make_facade_figures.py``.
 """
 
 import numpy as np

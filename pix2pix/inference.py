@@ -1,8 +1,9 @@
 """Running a trained generator at test time: the paper's mode and ``eval`` mode.
 
-The paper (section 3.2.1 and 6.1) and the official test code run the generator at test time
-*exactly as during training*: the official ``test.py`` never calls ``model.eval()`` unless given
-``--eval``, which its maintainers mark "not recommended". That gives two behaviours:
+The paper (section 3.3) runs the generator at test time "in exactly the same manner as during the
+training phase", and so does the official test code: its ``test.py`` calls ``model.eval()`` only
+when given the opt-in ``--eval`` flag, which its authors leave as an experiment for pix2pix.
+That gives two behaviours:
 
 * BatchNorm normalises with the statistics of the image itself (training ran at batch size 1, so
   the learned scale and shift expect per-image statistics), not with the running averages;
