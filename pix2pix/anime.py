@@ -190,8 +190,8 @@ def verify_processed(out_root=PROCESSED_DIR, size=IMAGE_SIZE):
         sketches = {p.name for p in (out_root / split / "sketches").glob("*.png")}
         colors = {p.name for p in (out_root / split / "colors").glob("*.png")}
         paired = sorted(sketches & colors)
-        result.unpaired += [str(out_root / split / "sketches" / n) for n in sorted(sketches - colors)]
-        result.unpaired += [str(out_root / split / "colors" / n) for n in sorted(colors - sketches)]
+        for kind, alone in (("sketches", sketches - colors), ("colors", colors - sketches)):
+            result.unpaired += [str(out_root / split / kind / name) for name in sorted(alone)]
         good = 0
         for name in paired:
             problems = [_image_problem(out_root / split / kind / name, size)
