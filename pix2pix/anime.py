@@ -31,7 +31,7 @@ CREDENTIALS_HINT = (
     "Kaggle needs an API token. Create one at https://www.kaggle.com/settings/api and either "
     "save kaggle.json to ~/.kaggle/kaggle.json (chmod 600 ~/.kaggle/kaggle.json) or set "
     "KAGGLE_USERNAME and KAGGLE_KEY (newer tokens: KAGGLE_API_TOKEN). Or download the zip by hand "
-    f"from {KAGGLE_URL} and unzip it into {RAW_DIR}."
+    f"from {KAGGLE_URL} and unzip it into the --raw folder (default: {RAW_DIR})."
 )
 
 
@@ -190,8 +190,8 @@ def verify_processed(out_root=PROCESSED_DIR, size=IMAGE_SIZE):
         sketches = {p.name for p in (out_root / split / "sketches").glob("*.png")}
         colors = {p.name for p in (out_root / split / "colors").glob("*.png")}
         paired = sorted(sketches & colors)
-        result.unpaired += [str(out_root / split / "sketches" / n) for n in sorted(sketches - colors)]
-        result.unpaired += [str(out_root / split / "colors" / n) for n in sorted(colors - sketches)]
+        for kind, alone in (("sketches", sketches - colors), ("colors", colors - sketches)):
+            result.unpaired += [str(out_root / split / kind / name) for name in sorted(alone)]
         good = 0
         for name in paired:
             problems = [_image_problem(out_root / split / kind / name, size)
@@ -234,16 +234,17 @@ def download_from_kaggle(destination=RAW_DIR):
         DownloadError: the package is missing, the token is missing or the download failed.
     """
     Path(destination).mkdir(parents=True, exist_ok=True)
+    quiet = (contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()))
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with quiet[0], quiet[1]:
             import kaggle
+            kaggle.api.authenticate()  # some versions only print at import; this one raises
     except ImportError as error:
         raise DownloadError(f"the kaggle package is not installed ({error}). "
                             "Run: pip install -r requirements.txt") from None
-    except (Exception, SystemExit):  # older versions exit when the token is missing
+    except (Exception, SystemExit):  # a missing token: some versions exit, others raise
         raise DownloadError(CREDENTIALS_HINT) from None
     try:
-        kaggle.api.authenticate()
         kaggle.api.dataset_download_files(KAGGLE_DATASET, path=str(destination), unzip=True,
                                           quiet=False)
     except (Exception, SystemExit) as error:
