@@ -129,3 +129,9 @@ def test_check_py_prints_the_score_table_and_exits_zero_on_the_solutions():
 
 def test_check_py_exits_nonzero_on_the_starter():
     assert check.main(["augment", "--solutions", str(STARTER)]) == 1
+
+
+def test_the_score_table_on_the_recode_page_is_the_current_output(solution_results):
+    page = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
+    table = check.report(solution_results, "exercises/recode_solutions")
+    assert "\n".join("   " + line if line else "" for line in table.splitlines()) in page
