@@ -384,12 +384,13 @@ def lambda_on_l1_only(student):
     total_0 = float(loss(fake_logits, fake_image, target_image, 0.0)[0])
     total_10 = float(loss(fake_logits, fake_image, target_image, 10.0)[0])
     l1 = float(F.l1_loss(fake_image, target_image))
-    if not close((total_10 - total_0) / 10, l1):
-        raise CheckFailed(f"raising lambda_l1 by 1 adds {(total_10 - total_0) / 10:.4f}, expected "
-                          f"the L1 term {l1:.4f} alone: lambda applied to the adversarial term too?")
+    slope = (total_10 - total_0) / 10
+    if not close(slope, l1):
+        raise CheckFailed(f"raising lambda_l1 by 1 adds {slope:.4f} to the total, expected the L1 "
+                          f"term {l1:.4f} alone: lambda applied to the adversarial term too?")
     if close(total_0, 0.0, tol=1e-6):
-        raise CheckFailed("with lambda_l1 = 0 the total is 0: lambda applied to the adversarial "
-                          "term too; total = adversarial + lambda_l1 * l1")
+        raise CheckFailed("with lambda_l1 = 0 the total is 0: the adversarial term is missing; "
+                          "total = adversarial + lambda_l1 * l1")
 
 
 @check("losses", "G's adversarial term labels its fakes real")
@@ -625,7 +626,7 @@ def report(results, directory):
         for r in rows:
             lines.append(f"  {r.status:<5}  {r.name}")
             if r.hint:
-                lines += textwrap.wrap(f"hint: {r.hint}", width=100, initial_indent=" " * 9,
+                lines += textwrap.wrap(f"hint: {r.hint}", width=96, initial_indent=" " * 9,
                                        subsequent_indent=" " * 15)
         lines.append("")
     lines += ["part        score", "----------  -----"]

@@ -131,7 +131,18 @@ def test_check_py_exits_nonzero_on_the_starter():
     assert check.main(["augment", "--solutions", str(STARTER)]) == 1
 
 
+def as_page_block(text):
+    """``text`` indented as in an RST code block."""
+    return "\n".join("   " + line if line else "" for line in text.splitlines())
+
+
 def test_the_score_table_on_the_recode_page_is_the_current_output(solution_results):
     page = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
-    table = check.report(solution_results, "exercises/recode_solutions")
-    assert "\n".join("   " + line if line else "" for line in table.splitlines()) in page
+    assert as_page_block(check.report(solution_results, "exercises/recode_solutions")) in page
+
+
+def test_the_failing_example_on_the_recode_page_is_the_current_output(tmp_path):
+    page = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
+    folder = plant(tmp_path, *MISTAKES[0][1:4])
+    part_lines = check.report(check.grade(folder, ["update"]), folder).split("\n\n")[1]
+    assert as_page_block(part_lines) in page
