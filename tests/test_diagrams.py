@@ -1,4 +1,4 @@
-"""The figures of the Concepts page are measured from the real modules, and say what the paper says."""
+"""The Concepts page's figures are measured from the real modules and say what the paper says."""
 
 import importlib.util
 
