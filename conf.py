@@ -20,7 +20,9 @@ copyright = "2026, pix2pix-course"
 extensions = ["sphinx_design", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 exclude_patterns = ["_build", "figures/README.md"]
 html_theme = "alabaster"
-html_theme_options = {"page_width": "1100px", "sidebar_width": "230px"}
+# wide enough for the 100-character lines of the included code
+html_theme_options = {"page_width": "1200px", "sidebar_width": "220px", "code_font_size": "0.8em",
+                      "body_max_width": "1000px"}
 html_title = "Pix2Pix course"
 nitpicky = True
 
