@@ -18,7 +18,7 @@ copyright = "2026, pix2pix-course"
 # sphinx-mathjax-offline ships MathJax 3 and points mathjax_path at its local copy, so the
 # equations render in a classroom without internet access (no CDN).
 extensions = ["sphinx_design", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
-exclude_patterns = ["_build", "figures/README.md"]
+exclude_patterns = ["_build"]
 html_theme = "alabaster"
 # wide enough for the 100-character lines of the included code
 html_theme_options = {"page_width": "1200px", "sidebar_width": "220px", "code_font_size": "0.8em",
