@@ -146,3 +146,13 @@ def test_the_failing_example_on_the_recode_page_is_the_current_output(tmp_path):
     folder = plant(tmp_path, *MISTAKES[0][1:4])
     part_lines = check.report(check.grade(folder, ["update"]), folder).split("\n\n")[1]
     assert as_page_block(part_lines) in page
+
+
+def test_odd_return_values_and_missing_files_are_graded_not_crashed(tmp_path):
+    folder = plant(tmp_path, "losses.py", r"return 0\.5 \* \(real_loss \+ fake_loss\)",
+                   "return None")
+    (folder / "augment.py").unlink()
+    results = check.grade(folder, ["losses", "augment"])
+    d_loss_checks = {"losses take logits (no double sigmoid)", "D loss is halved"}
+    assert {r.status for r in results if r.name in d_loss_checks} == {"ERROR"}
+    assert all("augment.py is missing" in r.hint for r in results if r.part == "augment")
