@@ -66,7 +66,12 @@ class Submission:
             name = f"recode_{abs(hash(str(path)))}_{stem}"
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[name] = module  # a @dataclass in the student's file looks itself up here
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
             self.modules[stem] = module
         return self.modules[stem]
 
