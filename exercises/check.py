@@ -6,6 +6,7 @@ Command (from any directory):
     python exercises/check.py                   # every part of exercises/recode/
     python exercises/check.py patchgan          # one part
     python exercises/check.py --solutions exercises/recode_solutions
+    python exercises/check.py facade --facade my_facade.png
 
 Expected output: one line per check (PASS, FAIL, TODO for "not done yet", ERROR when your code
 raised), a hint under each one that did not pass, then the score per part. The exit code is 0
@@ -30,6 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from pix2pix import losses as reference_losses
+from pix2pix.facades import CLASS_NAMES, LABEL_SIZE, LabelError, validate_label
 from pix2pix.models import PatchGANDiscriminator, UNetGenerator, count_parameters
 
 # -----------------------------------------------------------------------------
@@ -38,6 +40,8 @@ from pix2pix.models import PatchGANDiscriminator, UNetGenerator, count_parameter
 RECODE_DIR = Path(__file__).resolve().parent / "recode"
 OVERFIT_STEPS = 100  # steps of the final overfit; the reference passes 0.1 within about 50
 OVERFIT_TARGET_L1 = 0.1  # mean absolute error (images in [-1, 1]) the overfit must reach
+FACADE_FILE = "my_facade.png"  # exercise 2's own design, looked for in the graded folder
+MIN_CLASSES = 4  # classes a designed facade must show, each on at least 0.5% of the label
 
 # -----------------------------------------------------------------------------
 # 1. The machinery: load the student's files, register checks, run them
@@ -54,8 +58,9 @@ class Submission:
     solutions and planted mistakes side by side) without one ``losses`` hiding another.
     """
 
-    def __init__(self, directory):
+    def __init__(self, directory, facade=None):
         self.directory = Path(directory).resolve()
+        self.facade = Path(facade) if facade else self.directory / FACADE_FILE
         self.modules = {}
 
     def __getattr__(self, stem):
@@ -105,6 +110,7 @@ PARTS = {  # part -> the student file it grades
     "update": "gan_step.py",
     "augment": "augment.py",
     "overfit": "unet_blocks.py + patchgan.py + gan_step.py",
+    "facade": FACADE_FILE,
 }
 CHECKS = []
 
@@ -142,9 +148,12 @@ def run_check(item, submission):
     return Result(item.part, item.name, status, hint, time.perf_counter() - start)
 
 
-def grade(directory=RECODE_DIR, parts=None):
-    """Grade the files in ``directory``; ``parts`` picks some of PARTS (default: all)."""
-    submission = Submission(directory)
+def grade(directory=RECODE_DIR, parts=None, facade=None):
+    """Grade the files in ``directory``; ``parts`` picks some of PARTS (default: all).
+
+    ``facade`` is the label image the "facade" part grades (default: directory/my_facade.png).
+    """
+    submission = Submission(directory, facade)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the tensors are tiny: waking more threads costs more than it saves
     try:
@@ -616,7 +625,67 @@ def overfit_one_pair(student):
 
 
 # -----------------------------------------------------------------------------
-# 8. The score table
+# 8. Part "facade": exercise 2's own design, read by the course's label validator
+
+
+def facade_report(student):
+    """pix2pix.facades' LabelReport of the student's design; a missing file is "not done yet"."""
+    if not student.facade.is_file():
+        raise NotImplementedError(f"draw a facade label and save it as {student.facade} -- see "
+                                  "docs/recode.rst, 'Part 6: your own facade'")
+    try:
+        return validate_label(student.facade)
+    except LabelError as error:
+        raise CheckFailed(f"{student.facade.name} is not a label: {error}") from error
+
+
+@check("facade", "facade label is 256x256")
+def facade_size(student):
+    """The design is 256x256 pixels, the size of the model's input.
+
+    Hint: draw on a 256x256 canvas; other sizes are squashed to it and change the proportions.
+    """
+    width, height = facade_report(student).size
+    if (width, height) != (LABEL_SIZE, LABEL_SIZE):
+        raise CheckFailed(f"the label is {width}x{height}: draw it on a {LABEL_SIZE}x{LABEL_SIZE} "
+                          "canvas, the size the generator was trained on")
+
+
+@check("facade", "facade label uses the model's palette")
+def facade_palette(student):
+    """Every pixel is exactly a class colour of the model's jet(64) palette (or a class id).
+
+    Hint: draw with the colours of the legend, no anti-aliasing, and save as PNG (not JPEG).
+    """
+    report = facade_report(student)
+    if report.source == "CMP jet(12)":
+        raise CheckFailed("drawn in CMP's jet(12) colours: the generator was trained on the "
+                          "jet(64) colours of the legend; use those")
+    if report.off_palette_fraction > 0.01:
+        raise CheckFailed(f"{report.off_palette_fraction:.1%} of the pixels are not a class "
+                          "colour: turn off anti-aliasing, save as PNG, use the legend's colours")
+
+
+@check("facade", "facade label covers wall, windows and more")
+def facade_coverage(student):
+    """Wall on at least 5%, windows on at least 2%, and at least 4 classes on 0.5% or more.
+
+    Hint: the generator paints walls from the facade class and needs windows to place; add a
+    door, cornices, sills or balconies.
+    """
+    coverage = facade_report(student).class_coverage
+    present = [name for name in CLASS_NAMES if coverage[name] >= 0.005]
+    if coverage["facade"] < 0.05 or coverage["window"] < 0.02:
+        raise CheckFailed(f"facade (wall) {coverage['facade']:.0%} and window "
+                          f"{coverage['window']:.0%}: cover at least 5% with wall and 2% with "
+                          "windows")
+    if len(present) < MIN_CLASSES:
+        raise CheckFailed(f"only {', '.join(present)}: show at least {MIN_CLASSES} classes, e.g. "
+                          "add a door, cornices, sills or balconies")
+
+
+# -----------------------------------------------------------------------------
+# 9. The score table
 
 
 def report(results, directory):
@@ -650,12 +719,14 @@ def main(argv=None):
                         help="grade only this part (default: all)")
     parser.add_argument("--solutions", type=Path, default=RECODE_DIR,
                         help="folder holding the files to grade (default: exercises/recode)")
+    parser.add_argument("--facade", type=Path, default=None,
+                        help=f"your facade label (default: {FACADE_FILE} in that folder)")
     args = parser.parse_args(argv)
     if not args.solutions.is_dir():
         print(f"error: {args.solutions} is not a folder; pass the folder that holds "
               "unet_blocks.py, e.g. --solutions exercises/recode", file=sys.stderr)
         return 2
-    results = grade(args.solutions, [args.part] if args.part else None)
+    results = grade(args.solutions, [args.part] if args.part else None, args.facade)
     print(report(results, args.solutions))
     return 0 if all(r.status == "PASS" for r in results) else 1
 

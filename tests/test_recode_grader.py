@@ -10,8 +10,11 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from pix2pix.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
 from pix2pix.paths import PROJECT_ROOT
 
 EXERCISES = PROJECT_ROOT / "exercises"
@@ -46,12 +49,15 @@ def test_the_untouched_starter_passes_nothing_and_says_where_to_start():
                for r in results)
 
 
-def test_starter_and_solution_files_have_the_same_names():
+def test_starter_and_solutions_hold_the_same_python_files_and_only_solutions_a_facade():
     def names(folder):
         return sorted(p.name for p in folder.glob("*.py"))
 
     assert names(STARTER) == names(SOLUTIONS)
-    assert sorted(set(" + ".join(check.PARTS.values()).split(" + "))) == names(SOLUTIONS)
+    graded = {name for files in check.PARTS.values() for name in files.split(" + ")}
+    assert graded == set(names(SOLUTIONS)) | {check.FACADE_FILE}
+    assert (SOLUTIONS / check.FACADE_FILE).is_file()
+    assert not (STARTER / check.FACADE_FILE).exists()
 
 
 def plant(tmp_path, filename, old, new):
@@ -110,6 +116,31 @@ def test_each_planted_mistake_is_named_by_its_check(tmp_path, mistake, filename,
     assert results[expected].status in {"FAIL", "ERROR"}
     assert hint_word in results[expected].hint
     assert {name for name, r in results.items() if r.status != "PASS"} == failing
+
+
+def solution_facade_ids():
+    ids, _, _ = read_label_ids(Image.open(SOLUTIONS / "my_facade.png"))
+    return ids
+
+
+FACADE_MISTAKES = {  # mistake -> (label image, the one facade check that must fail)
+    "wrong size": (lambda: ids_to_rgb(solution_facade_ids())[:200], "facade label is 256x256"),
+    "CMP colours": (lambda: ids_to_rgb(solution_facade_ids(), CMP_PALETTE),
+                    "facade label uses the model's palette"),
+    "wall only": (lambda: ids_to_rgb(np.where(np.arange(256)[:, None] < 20, BACKGROUND,
+                                              np.full((256, 256), FACADE))),
+                  "facade label covers wall, windows and more"),
+}
+
+
+@pytest.mark.parametrize("mistake", FACADE_MISTAKES)
+def test_each_facade_mistake_is_named_by_its_check(tmp_path, mistake):
+    make_label, expected = FACADE_MISTAKES[mistake]
+    path = tmp_path / "my_facade.png"
+    Image.fromarray(make_label()).save(path)
+    results = check.grade(SOLUTIONS, ["facade"], facade=path)
+    assert [r.name for r in results if r.status != "PASS"] == [expected]
+    assert by_name(results)[expected].status == "FAIL"
 
 
 def test_code_that_does_not_even_import_is_reported_not_crashed(tmp_path):
