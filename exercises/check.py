@@ -8,9 +8,9 @@ Command (from any directory):
     python exercises/check.py --solutions exercises/recode_solutions
     python exercises/check.py facade --facade my_facade.png
 
-Expected output: one line per check (PASS, FAIL, TODO for "not done yet", ERROR when your code
-raised), a hint under each one that did not pass, then the score per part. The exit code is 0
-only when every graded check passes. Runtime: a few seconds on a laptop CPU.
+Expected output: one line per check (PASS; FAIL; NOT DONE while a gap is left; ERROR when your
+code raised), a hint under each one that did not pass, then the score per part. The exit code is
+0 only when every graded check passes. Runtime: a few seconds on a laptop CPU.
 
 Each check is one small function below; its docstring says what it tests, and its "Hint:" line
 is what you see when your code raises an unexpected error in it.
@@ -98,7 +98,7 @@ class Check:
 class Result:
     part: str
     name: str
-    status: str  # PASS, FAIL, TODO (not done yet) or ERROR (the student's code raised)
+    status: str  # PASS, FAIL, NOT DONE (a gap is left) or ERROR (the student's code raised)
     hint: str
     seconds: float
 
@@ -140,7 +140,7 @@ def run_check(item, submission):
     except CheckFailed as exc:
         status, hint = "FAIL", str(exc) or item.hint
     except NotImplementedError as exc:
-        status, hint = "TODO", f"not done yet: {exc}"
+        status, hint = "NOT DONE", f"not done yet: {exc}"
     except Exception as exc:  # the student's code may raise anything; the grader must not
         status = "ERROR"
         hint = (f"{type(exc).__name__}: {exc}{where_it_raised(exc, submission.directory)}. "
@@ -698,10 +698,10 @@ def report(results, directory):
         passed = sum(r.status == "PASS" for r in rows)
         lines.append(f"{part} ({files})  {passed}/{len(rows)}")
         for r in rows:
-            lines.append(f"  {r.status:<5}  {r.name}")
+            lines.append(f"  {r.status:<8}  {r.name}")
             if r.hint:
-                lines += textwrap.wrap(f"hint: {r.hint}", width=96, initial_indent=" " * 9,
-                                       subsequent_indent=" " * 15)
+                lines += textwrap.wrap(f"hint: {r.hint}", width=96, initial_indent=" " * 12,
+                                       subsequent_indent=" " * 18)
         lines.append("")
     lines += ["part        score", "----------  -----"]
     for part in PARTS:
