@@ -164,6 +164,7 @@ def grade(directory=RECODE_DIR, parts=None, facade=None):
 
 
 def close(a, b, tol=1e-4):
+    """Whether two numbers agree to ``tol``, relative for large ones, absolute for small ones."""
     return abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b)))
 
 
@@ -347,6 +348,7 @@ def stand_in_batch():
 
 
 def bce(logits, label):
+    """Binary cross-entropy of ``logits`` against the constant ``label`` (1 real, 0 fake)."""
     return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, label))
 
 
@@ -459,10 +461,12 @@ class StandInPair(nn.Module):
 
 
 def snapshot(module):
+    """Copies of a module's weights, to tell later whether a step changed them."""
     return [p.detach().clone() for p in module.parameters()]
 
 
 def changed(module, before):
+    """Whether any weight of ``module`` differs from its :func:`snapshot` ``before``."""
     return any(not torch.equal(p, b) for p, b in zip(module.parameters(), before))
 
 
@@ -714,12 +718,13 @@ def report(results, directory):
 
 
 def main(argv=None):
+    """Parse the command line, grade, print the report; returns the exit code."""
     parser = argparse.ArgumentParser(description="Grade the Re-code track.")
     parser.add_argument("part", nargs="?", choices=list(PARTS),
                         help="grade only this part (default: all)")
-    parser.add_argument("--solutions", type=Path, default=RECODE_DIR,
+    parser.add_argument("--solutions", type=Path, default=RECODE_DIR, metavar="DIR",
                         help="folder holding the files to grade (default: exercises/recode)")
-    parser.add_argument("--facade", type=Path, default=None,
+    parser.add_argument("--facade", type=Path, default=None, metavar="PATH",
                         help=f"your facade label (default: {FACADE_FILE} in that folder)")
     args = parser.parse_args(argv)
     if not args.solutions.is_dir():
