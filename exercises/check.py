@@ -144,7 +144,7 @@ def run_check(item, submission):
     except Exception as exc:  # the student's code may raise anything; the grader must not
         status = "ERROR"
         hint = (f"{type(exc).__name__}: {exc}{where_it_raised(exc, submission.directory)}. "
-                f"{item.hint}")
+                f"Check: {item.hint}")
     return Result(item.part, item.name, status, hint, time.perf_counter() - start)
 
 
@@ -251,7 +251,8 @@ def unet_skip_connections(student):
 def patchgan_shape(student):
     """PatchGAN(ndf=8) maps two (1, 3, 256, 256) images to (1, 1, 30, 30) logits.
 
-    Hint: stride 2 for C64, C128, C256; stride 1 for C512 and the last convolution.
+    Hint: concatenate the two images on dim=1 (6 channels); stride 2 for C64, C128, C256;
+    stride 1 for C512 and the last convolution.
     """
     discriminator = student.patchgan.PatchGAN(ndf=8)
     out = discriminator(torch.randn(1, 3, 256, 256), torch.randn(1, 3, 256, 256))
