@@ -3,7 +3,19 @@
 import pytest
 import torch
 
+from pix2pix.models import UNetGenerator, init_weights
+from pix2pix.official import to_official_state_dict
+
 
 @pytest.fixture(autouse=True)
 def seeded():
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def official_checkpoint(tmp_path_factory):
+    """An official-format facades checkpoint with random weights (218 MB, built once per run)."""
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("checkpoints") / "facades_label2photo.pth"
+    torch.save(to_official_state_dict(init_weights(UNetGenerator()).state_dict()), path)
+    return path

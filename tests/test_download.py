@@ -1,0 +1,432 @@
+"""download_pretrained.py: verified, resumed, retried, and never a half file where exercise 1 looks.
+
+A real HTTP server on 127.0.0.1 serves an official-format checkpoint of a small generator
+(ngf=4, 0.9 MB), so every scenario runs in well under a second; each test scripts what the server
+does request by request. Two tests run the script as a subprocess with the real 218 MB format.
+"""
+
+import errno
+import functools
+import hashlib
+import io
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import torch
+
+import download_pretrained
+from pix2pix import GeneratorConfig, UNetGenerator, count_parameters
+from pix2pix.download import (OFFICIAL_PARAMETER_COUNT, RetryPolicy, install, part_path,
+                              sha256_path, verify_checkpoint)
+from pix2pix.official import to_official_state_dict
+from pix2pix.paths import PROJECT_ROOT
+
+SMALL = GeneratorConfig(ngf=4)
+SMALL_COUNT = count_parameters(UNetGenerator(SMALL))
+small_verify = functools.partial(verify_checkpoint, config=SMALL, parameter_count=SMALL_COUNT)
+
+
+def official_format_bytes(config=None):
+    """A genuine official-format file in the 2017 format (no num_batches_tracked), as bytes."""
+    state_dict = to_official_state_dict(UNetGenerator(config).state_dict(), config)
+    state_dict = {k: v for k, v in state_dict.items() if not k.endswith("num_batches_tracked")}
+    buffer = io.BytesIO()
+    torch.save(state_dict, buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def payload():
+    torch.manual_seed(0)
+    return official_format_bytes(SMALL)
+
+
+# -----------------------------------------------------------------------------
+# A scripted server: each request takes the next behaviour of its plan; the last one repeats
+
+
+def serve(handler, data):
+    """200 with the whole file, or 206 with the rest when the request has a Range."""
+    start = 0
+    requested = handler.headers.get("Range")
+    if requested:
+        start = int(requested.removeprefix("bytes=").rstrip("-"))
+        handler.send_response(206)
+        handler.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+    else:
+        handler.send_response(200)
+    handler.send_header("Content-Type", "application/octet-stream")
+    handler.send_header("Content-Length", str(len(data) - start))
+    handler.end_headers()
+    handler.wfile.write(data[start:])
+
+
+def send_half(handler, data):
+    """Promise the whole file, send half of it, hang up (ignores Range)."""
+    handler.send_response(200)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data[:len(data) // 2])
+    handler.close_connection = True
+
+
+def status(code):
+    def reply(handler, data):
+        handler.send_error(code)
+    return reply
+
+
+def serve_bytes(body, content_type="application/octet-stream"):
+    def reply(handler, data):
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    return reply
+
+
+def stall(handler, data):
+    """Accept the request and say nothing for a second."""
+    time.sleep(1.0)
+
+
+class ScriptedHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        server = self.server
+        server.ranges.append(self.headers.get("Range"))
+        behaviour = server.plan.pop(0) if len(server.plan) > 1 else server.plan[0]
+        behaviour(self, server.payload)
+
+    def log_message(self, *args):
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a client that hangs up early (an HTML page detected) is expected here
+
+
+@pytest.fixture
+def start_server():
+    servers = []
+
+    def start(data, plan=(serve,)):
+        httpd = QuietServer(("127.0.0.1", 0), ScriptedHandler)
+        httpd.payload, httpd.plan, httpd.ranges = data, list(plan), []
+        httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/facades_label2photo.pth"
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        servers.append(httpd)
+        return httpd
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def server(start_server, payload):
+    return start_server(payload)
+
+
+def closed_port_url():
+    """A URL on a port where nothing listens: bind a socket, note its port, close it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/facades_label2photo.pth"
+
+
+# -----------------------------------------------------------------------------
+# The command line, in-process, verifying against the small generator
+
+
+@pytest.fixture
+def dest(tmp_path):
+    return tmp_path / "checkpoints" / "facades_label2photo.pth"
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, dest):
+    monkeypatch.setattr(download_pretrained, "install",
+                        functools.partial(install, verify=small_verify))
+
+    def run(*args):
+        status = download_pretrained.main(
+            ["--output", str(dest), "--retry-wait", "0", "--timeout", "5", *args])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def assert_installed(dest, payload):
+    assert dest.read_bytes() == payload
+    digest = hashlib.sha256(payload).hexdigest()
+    assert sha256_path(dest).read_text() == f"{digest}  {dest.name}\n"
+    assert not part_path(dest).exists()
+
+
+def test_download_installs_the_verified_file_and_stores_its_sha256(cli, server, dest, payload):
+    status, out, err = cli("--url", server.url)
+    assert status == 0, err
+    assert_installed(dest, payload)
+    assert f"SHA-256: {hashlib.sha256(payload).hexdigest()}" in out
+    assert f"{SMALL_COUNT:,} weights" in out
+
+
+def test_a_connection_cut_mid_body_is_resumed_by_the_next_run(cli, start_server, dest, payload):
+    server = start_server(payload, plan=[send_half, serve])
+    status, out, err = cli("--url", server.url, "--retries", "0")
+    assert status == 1
+    assert f"connection closed after {len(payload) // 2:,} of {len(payload):,} bytes" in err
+    assert "next run resumes" in err and "Traceback" not in err
+    assert not dest.exists()
+    assert part_path(dest).stat().st_size == len(payload) // 2
+
+    status, out, err = cli("--url", server.url)
+    assert status == 0, err
+    assert server.ranges == [None, f"bytes={len(payload) // 2}-"]
+    assert_installed(dest, payload)
+
+
+def test_a_cut_connection_is_resumed_by_a_retry_in_the_same_run(cli, start_server, dest,
+                                                                 payload):
+    server = start_server(payload, plan=[send_half, serve])
+    status, out, err = cli("--url", server.url)
+    assert status == 0, err
+    assert server.ranges == [None, f"bytes={len(payload) // 2}-"]
+    assert_installed(dest, payload)
+
+
+def test_404_fails_without_retrying_and_lists_the_alternatives(cli, start_server, dest, payload):
+    server = start_server(payload, plan=[status(404)])
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    assert "HTTP 404" in err
+    assert "try again later" in err and "--url MIRROR" in err and "--from-file PATH" in err
+    assert len(server.ranges) == 1
+    assert not dest.exists() and not part_path(dest).exists()
+
+
+def test_503_twice_then_success_is_retried(cli, start_server, dest, payload):
+    server = start_server(payload, plan=[status(503), status(503), serve])
+    code, out, err = cli("--url", server.url, "--retries", "2")
+    assert code == 0, err
+    assert out.count("HTTP 503") == 2 and "retry 2 of 2" in out
+    assert len(server.ranges) == 3
+    assert_installed(dest, payload)
+
+
+def test_503_beyond_the_retries_is_a_failure(cli, start_server, dest, payload):
+    server = start_server(payload, plan=[status(503)])
+    code, out, err = cli("--url", server.url, "--retries", "1")
+    assert code == 1
+    assert "HTTP 503" in err and "tried 2 times" in err
+    assert not dest.exists()
+
+
+def test_a_truncated_body_is_never_installed(cli, start_server, dest, payload):
+    server = start_server(payload, plan=[send_half])
+    code, out, err = cli("--url", server.url, "--retries", "2")
+    assert code == 1
+    assert f"connection closed after {len(payload) // 2:,} of {len(payload):,} bytes" in err
+    assert len(server.ranges) == 3
+    assert not dest.exists() and not sha256_path(dest).exists()
+
+
+@pytest.mark.parametrize("content_type", ["text/html", "application/octet-stream"])
+def test_an_html_page_served_with_200_is_rejected(cli, start_server, dest, payload,
+                                                  content_type):
+    page = b"<!DOCTYPE html><html><body>This page has moved.</body></html>"
+    server = start_server(payload, plan=[serve_bytes(page, content_type)])
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    assert "web page (HTML) instead of the checkpoint" in err
+    assert len(server.ranges) == 1
+    assert not dest.exists() and not part_path(dest).exists()
+
+
+def test_a_file_that_is_not_a_checkpoint_is_deleted_after_download(cli, start_server, dest,
+                                                                    payload):
+    server = start_server(payload, plan=[serve_bytes(b"PK\x03\x04 not really a zip file")])
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    assert "not the official generator" in err and "it was deleted" in err
+    assert not dest.exists() and not part_path(dest).exists()
+
+
+def test_nothing_listening_says_so_and_lists_the_alternatives(cli, dest):
+    code, out, err = cli("--url", closed_port_url(), "--retries", "1")
+    assert code == 1
+    assert "refused the connection (no server is listening there)" in err
+    assert "try again later" in err and "--url MIRROR" in err and "--from-file PATH" in err
+    assert "Traceback" not in err
+    assert not dest.exists() and not part_path(dest).exists()
+
+
+def test_a_silent_server_times_out(cli, start_server, dest, payload):
+    server = start_server(payload, plan=[stall])
+    code, out, err = cli("--url", server.url, "--retries", "0", "--timeout", "0.2")
+    assert code == 1
+    assert "no answer from" in err and "within 0.2 s" in err
+    assert not dest.exists()
+
+
+def test_mirrors_are_tried_in_order(cli, server, dest, payload):
+    code, out, err = cli("--url", closed_port_url(), "--url", server.url, "--retries", "0")
+    assert code == 0, err
+    assert "refused" in out
+    assert_installed(dest, payload)
+
+
+def test_from_file_installs_a_verified_copy(cli, tmp_path, dest, payload):
+    usb_copy = tmp_path / "usb" / "facades_label2photo.pth"
+    usb_copy.parent.mkdir()
+    usb_copy.write_bytes(payload)
+    code, out, err = cli("--from-file", str(usb_copy))
+    assert code == 0, err
+    assert_installed(dest, payload)
+
+
+@pytest.mark.parametrize("content", ["text", "wrong architecture", "missing"])
+def test_from_file_rejects_anything_but_the_generator(cli, tmp_path, dest, content):
+    bad = tmp_path / "facades_label2photo.pth"
+    if content == "text":
+        bad.write_text("these are not the weights you are looking for")
+    elif content == "wrong architecture":
+        bad.write_bytes(official_format_bytes(GeneratorConfig(ngf=2)))
+    code, out, err = cli("--from-file", str(bad))
+    assert code == 1
+    expected = f"No file at {bad}" if content == "missing" else "not the official pretrained"
+    assert expected in err and "Traceback" not in err
+    assert not dest.exists() and not part_path(dest).exists()
+
+
+def test_a_second_run_checks_the_hash_and_makes_no_request(cli, server, dest, payload):
+    assert cli("--url", server.url)[0] == 0
+    code, out, err = cli("--url", server.url)
+    assert code == 0
+    assert "Already downloaded and verified" in out
+    assert len(server.ranges) == 1
+    assert_installed(dest, payload)
+
+
+def test_force_downloads_again(cli, server, dest, payload):
+    assert cli("--url", server.url)[0] == 0
+    code, out, err = cli("--url", server.url, "--force")
+    assert code == 0, err
+    assert len(server.ranges) == 2 and server.ranges[1] is None
+    assert_installed(dest, payload)
+
+
+def test_a_corrupted_file_is_detected_by_its_sha256_and_replaced(cli, server, dest, payload):
+    assert cli("--url", server.url)[0] == 0
+    corrupted = bytearray(payload)
+    corrupted[len(corrupted) // 2] ^= 0xFF
+    dest.write_bytes(bytes(corrupted))
+    code, out, err = cli("--url", server.url)
+    assert code == 0, err
+    assert "corrupted or was replaced" in out
+    assert len(server.ranges) == 2
+    assert_installed(dest, payload)
+
+
+def test_an_invalid_file_is_removed_even_when_the_download_fails(cli, dest):
+    dest.parent.mkdir(parents=True)
+    dest.write_text("<html>a saved error page</html>")
+    code, out, err = cli("--url", closed_port_url(), "--retries", "0")
+    assert code == 1
+    assert "is not a valid checkpoint" in out
+    assert not dest.exists()
+
+
+def test_a_valid_file_without_a_recorded_hash_is_verified_and_kept(cli, server, dest, payload):
+    dest.parent.mkdir(parents=True)
+    dest.write_bytes(payload)
+    code, out, err = cli("--url", server.url)
+    assert code == 0, err
+    assert server.ranges == []
+    assert_installed(dest, payload)
+
+
+def test_no_disk_space_is_reported_before_downloading(cli, server, dest, monkeypatch):
+    monkeypatch.setattr("shutil.disk_usage", lambda path: type("Usage", (), {"free": 1000}))
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    assert "No space left" in err and "Traceback" not in err
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("error", [errno.EACCES, errno.ENOSPC])
+def test_write_errors_become_one_message(cli, server, dest, monkeypatch, error):
+    def refuse(path, *args, **kwargs):
+        raise OSError(error, "refused by the test", str(path))
+
+    monkeypatch.setattr("pix2pix.download.open", refuse, raising=False)
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    expected = "permission denied" if error == errno.EACCES else "No space left"
+    assert expected in err and "Traceback" not in err
+    assert server.ranges == []  # found before any network traffic
+    assert not dest.exists()
+
+
+def test_retry_waits_double():
+    assert [RetryPolicy(retries=3, wait=2.0).delay(a) for a in range(3)] == [2.0, 4.0, 8.0]
+
+
+def test_help_explains_mirrors_offline_copies_and_resuming(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        download_pretrained.parse_args(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "--url" in text and "--from-file" in text and "resumes" in text and "SHA-256" in text
+
+
+# -----------------------------------------------------------------------------
+# End to end: the script as a student runs it, with the real 218 MB checkpoint format
+
+
+@pytest.fixture(scope="module")
+def real_payload():
+    return official_format_bytes()
+
+
+def run_script(*args, cwd):
+    script = PROJECT_ROOT / "download_pretrained.py"
+    return subprocess.run([sys.executable, str(script), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_script_downloads_the_real_format_then_finds_it_downloaded(start_server,
+                                                                      real_payload, tmp_path):
+    server = start_server(real_payload)
+    dest = tmp_path / "checkpoints" / "facades_label2photo.pth"
+    args = ("--url", server.url, "--output", str(dest))
+    first = run_script(*args, cwd=tmp_path)  # any current directory
+    assert first.returncode == 0, first.stderr
+    assert f"{OFFICIAL_PARAMETER_COUNT:,} weights" in first.stdout
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() in sha256_path(dest).read_text()
+    second = run_script(*args, cwd=tmp_path)
+    assert second.returncode == 0 and "Already downloaded" in second.stdout
+    assert len(server.ranges) == 1
+
+
+def test_the_script_fails_with_one_message_and_no_traceback(tmp_path):
+    dest = tmp_path / "facades_label2photo.pth"
+    result = run_script("--url", closed_port_url(), "--output", str(dest), "--retries", "0",
+                        cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Could not download") and "--from-file" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not dest.exists()
