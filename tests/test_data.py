@@ -1,0 +1,73 @@
+"""pix2pix.data and pix2pix.synthetic: paired folders, paired jitter, the shapes set."""
+
+import numpy as np
+import torch
+from PIL import Image
+
+from pix2pix.data import PairedFolderDataset, load_size_for, to_image, to_tensor
+from pix2pix.synthetic import SHAPE_COLORS, draw_pair, write_synthetic_dataset
+
+
+def test_jitter_resizes_to_286_before_cropping_256():
+    assert load_size_for(256) == 286 and load_size_for(64) == 72
+
+
+def test_tensor_range_is_minus_one_to_one_and_round_trips():
+    image = Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5)
+    tensor = to_tensor(image)
+    assert tensor.shape == (3, 4, 4) and tensor.min() >= -1 and tensor.max() <= 1
+    assert np.array_equal(np.asarray(to_image(tensor)), np.asarray(image))
+
+
+def test_synthetic_sketch_is_lines_and_fills_use_the_shape_palette():
+    sketch, color = draw_pair(np.random.default_rng(3), 128)
+    sketch_colors = {c for _, c in sketch.getcolors(128 * 128)}
+    fill_colors = {c for _, c in color.getcolors(128 * 128)} & set(SHAPE_COLORS.values())
+    assert sketch_colors == {(0, 0, 0), (255, 255, 255)}  # lines only: no colour hint
+    assert fill_colors and fill_colors <= set(SHAPE_COLORS.values())
+
+
+def test_synthetic_set_is_reproducible(tmp_path):
+    first = write_synthetic_dataset(tmp_path / "a", num_train=3, num_val=2, size=32, seed=5)
+    second = write_synthetic_dataset(tmp_path / "b", num_train=3, num_val=2, size=32, seed=5)
+    for path in sorted(first.rglob("*.png")):
+        twin = second / path.relative_to(first)
+        assert np.array_equal(np.asarray(Image.open(path)), np.asarray(Image.open(twin)))
+    assert len(list(first.glob("val/colors/*.png"))) == 2
+
+
+def test_sketch_and_colour_get_the_same_crop_and_flip(tmp_path):
+    # a "pair" whose two halves are the same random picture must stay identical after jitter
+    root = tmp_path / "pairs"
+    for folder in ("sketches", "colors"):
+        (root / "train" / folder).mkdir(parents=True)
+    for i in range(4):
+        noise = np.random.default_rng(i).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+        for folder in ("sketches", "colors"):
+            Image.fromarray(noise).save(root / "train" / folder / f"{i}.png")
+    dataset = PairedFolderDataset(root, "train", crop_size=32, augment=True)
+    crops = set()
+    for epoch in range(3):
+        dataset.set_epoch(epoch)
+        for index in range(len(dataset)):
+            input_image, target_image = dataset[index]
+            assert input_image.shape == (3, 32, 32)
+            assert torch.equal(input_image, target_image)
+            crops.add(input_image[:, 0, 0].sum().item())
+    assert len(crops) > 4  # the crops really move between epochs
+
+
+def test_same_epoch_and_index_give_the_same_augmentation(tmp_path):
+    root = write_synthetic_dataset(tmp_path, num_train=2, num_val=1, size=32)
+    dataset = PairedFolderDataset(root, "train", crop_size=32, seed=1)
+    dataset.set_epoch(7)
+    first = dataset[1]
+    dataset.set_epoch(8)
+    dataset.set_epoch(7)
+    assert all(torch.equal(a, b) for a, b in zip(first, dataset[1]))
+
+
+def test_evaluation_pairs_are_only_resized(tmp_path):
+    root = write_synthetic_dataset(tmp_path, num_train=1, num_val=1, size=32)
+    input_image, _ = PairedFolderDataset(root, "val", crop_size=32, augment=False)[0]
+    assert torch.equal(input_image, to_tensor(Image.open(root / "val/sketches/00000.png")))

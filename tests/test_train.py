@@ -1,0 +1,158 @@
+"""pix2pix.train: it learns, resumes exactly, survives Ctrl+C, stops on NaN, runs under DDP."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+
+from pix2pix.models import UNetGenerator, init_weights
+from pix2pix.paths import PROJECT_ROOT
+from pix2pix.synthetic import write_synthetic_dataset
+from pix2pix.train import (TrainConfig, TrainingDiverged, evaluate, fit, learning_rate,
+                           load_trained_generator, make_loaders, milestone_epochs, Distributed)
+
+SCRIPT = PROJECT_ROOT / "exercises" / "exercise3_train.py"
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    """The synthetic shapes at 64x64: small enough for a CPU, hard enough to need learning."""
+    return write_synthetic_dataset(tmp_path_factory.mktemp("shapes"), num_train=96, num_val=16,
+                                   size=64)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # two busy threads on a shared 2-core machine are much slower than one
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def tiny_config(data_root, out_dir, **changes):
+    settings = dict(data_root=str(data_root), out_dir=str(out_dir), epochs=2, image_size=64,
+                    ngf=8, ndf=8, workers=0, num_samples=2, device="cpu", train_limit=48)
+    settings.update(changes)
+    return TrainConfig(**settings)
+
+
+def read_log(out_dir):
+    return [json.loads(line) for line in (out_dir / "log.jsonl").read_text().splitlines()]
+
+
+def test_milestones_are_the_courses_epochs_scaled_to_the_run():
+    assert milestone_epochs(100) == [10, 25, 50, 75, 100]
+    assert milestone_epochs(4) == [1, 2, 3, 4]
+
+
+def test_lr_decay_is_constant_then_linear_to_zero():
+    config = TrainConfig(epochs=10, lr=1.0, lr_decay=True)
+    rates = [learning_rate(config, epoch) for epoch in range(10)]
+    assert rates[:5] == [1.0] * 5
+    assert all(a > b for a, b in zip(rates[4:], rates[5:])) and 0 < rates[-1] < 0.2
+
+
+def test_a_short_synthetic_run_lowers_held_out_l1_well_below_the_untrained_generator(
+        shapes, tmp_path):
+    config = tiny_config(shapes, tmp_path, epochs=4, ngf=16, ndf=16, train_limit=96)
+    untrained = init_weights(UNetGenerator(config.generator_config()))
+    _, val_loader = make_loaders(config, Distributed(), torch.device("cpu"))
+    untrained_l1, _ = evaluate(untrained, val_loader, torch.device("cpu"))
+    result = fit(config)
+    trained_l1 = result.records[-1]["val_L1"]
+    assert result.status == "finished"
+    assert trained_l1 < 0.6 * untrained_l1, (untrained_l1, trained_l1)
+    for name in ("checkpoint.pt", "generator.pt", "exercise3_epoch_4.png",
+                 "exercise3_losses.png", "config.json"):
+        assert (tmp_path / name).exists(), name
+    assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2, 3, 4]
+
+
+def test_generator_weights_load_strictly_for_inference(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path, epochs=1))
+    generator = load_trained_generator(tmp_path)
+    state = torch.load(tmp_path / "generator.pt", weights_only=True)
+    assert all(torch.equal(state[k], v) for k, v in generator.state_dict().items())
+    checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert checkpoint["epoch"] == 1 and set(checkpoint["rng"]) == {"torch", "cuda", "numpy",
+                                                                   "python"}
+
+
+def test_resuming_gives_the_same_losses_as_an_uninterrupted_run(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path / "straight"))
+    fit(tiny_config(shapes, tmp_path / "resumed", epochs=1))
+    fit(tiny_config(shapes, tmp_path / "resumed"), resume=True)
+    straight, resumed = read_log(tmp_path / "straight"), read_log(tmp_path / "resumed")
+    for key in ("loss_D", "loss_G_GAN", "L1", "val_L1", "val_PSNR"):
+        assert resumed[1][key] == pytest.approx(straight[1][key], rel=1e-5), key
+    assert resumed[0]["L1"] != resumed[1]["L1"]  # epoch 2 really trained further
+
+
+def test_an_existing_run_is_never_overwritten_without_resume(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path, epochs=1))
+    with pytest.raises(FileExistsError, match="--resume"):
+        fit(tiny_config(shapes, tmp_path, epochs=1))
+
+
+def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path, epochs=1))
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(TrainingDiverged, match="NaN"):
+        fit(tiny_config(shapes, tmp_path, lambda_l1=float("nan")), resume=True)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+
+
+def run_script(*args, **popen):
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), OMP_NUM_THREADS="1")
+    return subprocess.Popen([sys.executable, str(SCRIPT), *map(str, args)], env=env, cwd="/",
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(shapes, tmp_path):
+    out = tmp_path / "run"
+    flags = ["--data", shapes, "--quick", "--out", out, "--workers", "0", "--device", "cpu"]
+    process = run_script(*flags, "--epochs", "50")
+    deadline = time.time() + 90
+    while not (out / "log.jsonl").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=90)
+    assert process.returncode == 130, output
+    assert "--resume" in output and "Traceback" not in output
+    epochs_done = torch.load(out / "checkpoint.pt", weights_only=True)["epoch"]
+    assert epochs_done >= 1 and (out / "generator.pt").exists()
+    resumed = run_script(*flags, "--epochs", str(epochs_done + 1), "--resume")
+    output, _ = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, output
+    assert read_log(out)[-1]["epoch"] == epochs_done + 1
+
+
+def test_exercise3_quick_runs_end_to_end(shapes, tmp_path):
+    process = run_script("--data", shapes, "--quick", "--out", tmp_path, "--workers", "0")
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output
+    assert "preflight:" in output and "held-out L1" in output
+    assert (tmp_path / "exercise3_epoch_4.png").exists()
+
+
+def ddp_worker(rank, world_size, port, config):
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
+                      LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size))
+    torch.set_num_threads(1)
+    fit(config)
+    torch.distributed.destroy_process_group()
+
+
+def test_two_process_ddp_with_gloo_completes_and_only_rank_0_writes(shapes, tmp_path):
+    config = tiny_config(shapes, tmp_path, epochs=2, train_limit=32)
+    port = 29500 + os.getpid() % 1000
+    mp.spawn(ddp_worker, args=(2, port, config), nprocs=2, join=True)
+    assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2]  # one writer, not two
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epoch"] == 2
