@@ -2,13 +2,53 @@
 
 Pages live in docs/; this file sits at the repository root so instructors find it. Build with
     python -m sphinx -W --keep-going -c . -b html docs _build/html
+Figures come from ``python docs/make_figures.py``; the build itself runs no model.
 """
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.parsers.rst.directives.images import Figure
 
 project = "Pix2Pix: image-to-image translation with conditional GANs"
 author = "pix2pix-course"
 copyright = "2026, pix2pix-course"
 
-extensions = ["sphinx_design", "sphinx.ext.mathjax"]
+# sphinx-mathjax-offline ships MathJax 3 and points mathjax_path at its local copy, so the
+# equations render in a classroom without internet access (no CDN).
+extensions = ["sphinx_design", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
+# wide enough for the 100-character lines of the included code
+html_theme_options = {"page_width": "1200px", "sidebar_width": "220px", "code_font_size": "0.8em",
+                      "body_max_width": "1000px"}
+html_title = "Pix2Pix course"
 nitpicky = True
+
+
+
+class FigureIfMade(Figure):
+    """``.. figure-if-made::``: a figure that an instructor command makes from downloaded files.
+
+    Until the PNG exists (the official weights are not in git), the page shows a note with the
+    command instead of a broken image, and the build stays free of warnings.
+    """
+
+    option_spec = {**Figure.option_spec, "command": directives.unchanged_required}
+
+    def run(self):
+        command = self.options.pop("command")
+        _, path = self.state.document.settings.env.relfn2path(self.arguments[0])
+        if Path(path).exists():
+            return super().run()
+        text = nodes.paragraph()
+        text += nodes.Text("This figure needs files that are not in this copy of the course "
+                           "(the official weights or the Kaggle data). Make it with ")
+        text += nodes.literal(text=command)
+        text += nodes.Text(", then rebuild the pages.")
+        return [nodes.note("", text)]
+
+
+def setup(app):
+    app.add_directive("figure-if-made", FigureIfMade)

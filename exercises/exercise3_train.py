@@ -34,6 +34,7 @@ Using the trained generator afterwards (``generator.pt`` is a plain state_dict o
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -145,19 +146,22 @@ def main(argv=None):
     except RuntimeError as error:
         sys.exit(f"error: {error}")
     config = make_config(args)
-    print(f"data: {config.data_root}\nrun folder: {config.out_dir}\n"
-          f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "
-          f"{config.batch_size}, lr {config.lr}, lambda_L1 {config.lambda_l1}; sample grids at "
-          f"epochs {milestone_epochs(config.epochs)}")
+    is_main = os.environ.get("RANK", "0") == "0"  # under torchrun, one process talks
+    if is_main:
+        print(f"data: {config.data_root}\nrun folder: {config.out_dir}\n"
+              f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "
+              f"{config.batch_size}, lr {config.lr}, lambda_L1 {config.lambda_l1}; sample grids "
+              f"at epochs {milestone_epochs(config.epochs)}")
     try:
         result = fit(config, resume=args.resume)
     except (FileExistsError, FileNotFoundError, ValueError, TrainingDiverged) as error:
         sys.exit(f"error: {error}")
     if result.status == "interrupted":
-        flags = [flag for flag in (sys.argv[1:] if argv is None else argv) if flag != "--resume"]
-        print(f"stopped after {result.epochs_done} complete epochs. Continue with:\n"
-              f"  python exercises/exercise3_train.py {' '.join(flags)} --resume")
-        sys.exit(130)
+        if is_main:
+            flags = [f for f in (sys.argv[1:] if argv is None else argv) if f != "--resume"]
+            print(f"stopped after {result.epochs_done} complete epochs. Continue with:\n"
+                  f"  python exercises/exercise3_train.py {' '.join(flags)} --resume")
+        sys.exit(130)  # the shell's code for "stopped by Ctrl+C"
     if result.records:
         first, last = result.records[0], result.records[-1]
         print(f"held-out L1 {first['val_L1']:.3f} -> {last['val_L1']:.3f}, PSNR "

@@ -11,6 +11,7 @@ Files are written in the layout of :mod:`pix2pix.anime` (``{split}/sketches`` an
 (``--data synthetic``) and by the tests.
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,8 @@ def write_synthetic_dataset(out_root=SYNTHETIC_DIR, num_train=400, num_val=40, s
     """Write the synthetic pairs as ``{split}/sketches/NAME.png`` and ``{split}/colors/NAME.png``.
 
     Pair ``i`` of a split depends only on (seed, split, i), so a re-run writes identical files
-    and files already present are kept: a second call is nearly free.
+    and files already present are kept: a second call is nearly free, and several processes
+    may call it at once.
 
     Args:
         out_root: the folder to fill.
@@ -101,7 +103,11 @@ def write_synthetic_dataset(out_root=SYNTHETIC_DIR, num_train=400, num_val=40, s
             color_path = out_root / split / "colors" / name
             if sketch_path.exists() and color_path.exists():
                 continue
-            sketch, color = draw_pair(np.random.default_rng([seed, split_index, i]), size)
-            sketch.save(sketch_path)
-            color.save(color_path)
+            pair = draw_pair(np.random.default_rng([seed, split_index, i]), size)
+            for image, path in zip(pair, (sketch_path, color_path)):
+                # write, then rename: under torchrun every process draws the set at once, and
+                # none may read another's half-written file
+                temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+                image.save(temporary, format="PNG")
+                os.replace(temporary, path)
     return out_root

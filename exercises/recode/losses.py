@@ -1,0 +1,40 @@
+"""Re-code part 3: the discriminator's and the generator's losses.
+
+Page: docs/recode.rst, "Part 3: losses". Fill in the two gaps marked NotImplementedError,
+then grade your work with ``python exercises/check.py losses``. Both functions receive logits
+(D has no sigmoid): ``F.binary_cross_entropy_with_logits`` applies the sigmoid for you.
+"""
+
+import torch
+import torch.nn.functional as F
+
+GAP = "see docs/recode.rst, 'Part 3: losses'"
+
+
+def discriminator_loss(real_logits, fake_logits):
+    """D's loss: real pairs are labelled 1, generated pairs 0; the sum is halved.
+
+    Args:
+        real_logits: D(x, y), logits of any shape, e.g. (B, 1, 30, 30).
+        fake_logits: D(x, G(x)), same shape.
+
+    Returns:
+        Scalar tensor: 0.5 * (BCE(real_logits, 1) + BCE(fake_logits, 0)).
+    """
+    raise NotImplementedError(f"discriminator_loss -- {GAP}")
+
+
+def generator_loss(fake_logits, fake_image, target_image, lambda_l1=100.0):
+    """G's loss: fool D (non-saturating form: label its fakes 1) and stay close to y in L1.
+
+    Args:
+        fake_logits: D(x, G(x)), e.g. (B, 1, 30, 30).
+        fake_image: G(x), (B, 3, H, W).
+        target_image: y, (B, 3, H, W).
+        lambda_l1: weight of the L1 term.
+
+    Returns:
+        (total, adversarial, l1), three scalar tensors with total = adversarial + lambda_l1 * l1,
+        where l1 is the mean absolute difference between fake_image and target_image.
+    """
+    raise NotImplementedError(f"generator_loss -- {GAP}")

@@ -1,0 +1,178 @@
+"""The built course pages work in a real browser: images, dropdowns, math, links, console.
+
+Builds the site into a temporary folder, serves it on 127.0.0.1 and opens every page in Debian's
+Chromium driven by Playwright (``apt-get install chromium``, ``pip install playwright``; no
+browser download). Skipped, with the reason, where either is missing; CI installs both.
+A screenshot of the landing page is kept in ``test-artifacts/landing.png``.
+"""
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+
+from pix2pix.paths import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+
+def missing(reason):
+    """Skip on a machine without the browser; fail in CI, whose .ci/run installs it."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+try:
+    from playwright import sync_api
+except ImportError:
+    missing("playwright is not installed: pip install -r requirements.txt")
+if shutil.which(CHROMIUM) is None:
+    missing(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass  # one line per request would bury pytest's output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Build the pages as CI does and serve them; yields the base URL and the build folder."""
+    out = tmp_path_factory.mktemp("html")
+    subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-c",
+                    str(PROJECT_ROOT), "-b", "html", str(PROJECT_ROOT / "docs"), str(out)],
+                   check=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(QuietHandler, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", out
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def page_names(build):
+    return sorted(str(p.relative_to(build)) for p in build.rglob("*.html")
+                  if "_static" not in p.parts)
+
+
+def open_page(browser, url):
+    """Open ``url``; return the page and the list of console errors and failed requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+
+    def on_console(message):
+        # a failed load is reported with its URL by on_response, which can leave out the
+        # favicon.ico every browser asks for on its own
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def on_response(response):
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            problems.append(f"HTTP {response.status}: {response.url}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    response = page.goto(url, wait_until="load")
+    assert response.status == 200, url
+    return page, problems
+
+
+def test_every_page_has_loaded_images_and_no_console_errors(site, browser):
+    base, build = site
+    for name in page_names(build):
+        page, problems = open_page(browser, base + name)
+        page.wait_for_load_state("networkidle")
+        broken = page.eval_on_selector_all(
+            "img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        assert broken == [], f"{name}: images that did not load: {broken}"
+        assert problems == [], f"{name}: {problems}"
+        page.close()
+
+
+def test_every_dropdown_opens_on_click(site, browser):
+    base, build = site
+    opened = 0
+    for name in page_names(build):
+        page, problems = open_page(browser, base + name)
+        dropdowns = page.locator("details.sd-dropdown")
+        for i in range(dropdowns.count()):
+            dropdown = dropdowns.nth(i)
+            assert not dropdown.evaluate("d => d.open"), f"{name}: dropdown {i} starts open"
+            dropdown.locator("summary").click()
+            assert dropdown.evaluate("d => d.open"), f"{name}: dropdown {i} did not open"
+            content = dropdown.locator(".sd-summary-content")
+            assert content.is_visible(), f"{name}: dropdown {i} opened with nothing to show"
+            opened += 1
+        assert problems == [], f"{name}: {problems}"
+        page.close()
+    assert opened >= 10  # the concepts and summary pages hold most of them
+
+
+def test_equations_render_with_the_local_mathjax(site, browser):
+    base, _ = site
+    page, problems = open_page(browser, base + "concepts.html")
+    script = page.eval_on_selector("script[src*='tex-chtml']", "s => s.src")
+    assert script.startswith(base), f"MathJax must come from the site itself, not {script}"
+    page.wait_for_selector("mjx-container", timeout=20_000)
+    assert page.locator("mjx-container").count() >= 4  # equations 1-4
+    assert problems == []
+    page.close()
+
+
+def test_every_internal_link_and_download_resolves(site, browser):
+    base, build = site
+    links = set()
+    for name in page_names(build):
+        page, _ = open_page(browser, base + name)
+        links.update(page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"))
+        page.close()
+    internal = sorted(link for link in links if link.startswith(base))
+    assert any("/_downloads/" in link for link in internal), "no :download: link found"
+    bodies = {}
+    for link in internal:
+        url, fragment = urldefrag(link)
+        url = url.split("?")[0]
+        if url not in bodies:
+            try:
+                with urllib.request.urlopen(url) as response:
+                    bodies[url] = response.read().decode("utf-8", errors="replace")
+            except urllib.error.HTTPError as error:
+                pytest.fail(f"{link}: HTTP {error.code}")
+        if fragment and urlsplit(url).path.endswith(".html"):
+            assert re.search(f'id="{re.escape(fragment)}"', bodies[url]), f"{link}: no anchor"
+
+
+def test_landing_page_screenshot_is_kept(site, browser):
+    base, _ = site
+    page, problems = open_page(browser, base + "index.html")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "landing.png"), full_page=True)
+    assert (ARTIFACTS / "landing.png").stat().st_size > 10_000
+    assert "What you will learn" in page.inner_text("body")
+    assert problems == []
+    page.close()
