@@ -476,6 +476,15 @@ def check_finite(totals, epoch, step):
             "before this epoch. Resume with --resume and a lower --lr, or check the data.")
 
 
+def readable(seconds):
+    """A duration as a person reads it: "40 s", "12.5 min", "3.2 h"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def run_epoch(epoch, models, optimizers, loader, config, precision, device, ranks, stop,
               preflight):
     """Train one epoch. Returns (sums of loss_D, loss_G_GAN, L1, steps run, finished?)."""
@@ -504,8 +513,8 @@ def run_epoch(epoch, models, optimizers, loader, config, precision, device, rank
             per_step = (time.perf_counter() - started) / config.preflight_steps
             epoch_s = per_step * len(loader)
             left = epoch_s * (config.epochs - epoch)
-            tqdm.write(f"preflight: {per_step:.3f} s/step -> about {epoch_s / 60:.1f} min per "
-                       f"epoch ({len(loader)} steps), {left / 3600:.1f} h for the "
+            tqdm.write(f"preflight: {per_step:.3f} s/step -> about {readable(epoch_s)} per "
+                       f"epoch ({len(loader)} steps), {readable(left)} for the "
                        f"{config.epochs - epoch} epochs left")
         if (ranks.world_size == 1 or steps % config.log_every == 0) and \
                 stop.agreed(ranks, device):

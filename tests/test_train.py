@@ -15,7 +15,8 @@ from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.synthetic import write_synthetic_dataset
 from pix2pix.train import (TrainConfig, TrainingDiverged, evaluate, fit, learning_rate,
-                           load_trained_generator, make_loaders, milestone_epochs, Distributed)
+                           load_trained_generator, make_loaders, milestone_epochs, readable,
+                           Distributed)
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise3_train.py"
 
@@ -50,6 +51,10 @@ def read_log(out_dir):
 def test_milestones_are_the_courses_epochs_scaled_to_the_run():
     assert milestone_epochs(100) == [10, 25, 50, 75, 100]
     assert milestone_epochs(4) == [1, 2, 3, 4]
+
+
+def test_preflight_durations_read_in_seconds_minutes_or_hours():
+    assert [readable(s) for s in (43, 750, 11_520)] == ["43 s", "12.5 min", "3.2 h"]
 
 
 def test_lr_decay_is_constant_then_linear_to_zero():
