@@ -55,7 +55,9 @@ LEARNING_RATE = 2e-4  # Adam, betas (0.5, 0.999), as in the paper
 LAMBDA_L1 = 100.0  # weight of L1 against the adversarial loss
 IMAGE_SIZE = 256
 NGF = 64  # generator width; 64 is the paper's unet_256
-WORKERS = min(4, os.cpu_count() or 1)  # more processes than cores only slow a laptop down
+# loader processes: one core stays with the training loop; more processes than cores only
+# slow a laptop down, and a GPU near 1,500 images/s needs about eight (docs/performance.rst)
+WORKERS = min(8, max(1, (os.cpu_count() or 2) - 1))
 
 # --quick: a tiny subset at 64x64 with narrow networks, so CI and laptops finish in a minute
 QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit=16)
