@@ -94,8 +94,8 @@ def parse_args(argv=None):
                         help="auto, cpu, cuda, cuda:1 or mps (default: auto)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--workers", type=int, default=WORKERS,
-                        help=f"DataLoader worker processes (default: {WORKERS}, at most one "
-                             "per core)")
+                        help=f"DataLoader worker processes (default: {WORKERS}: one per core "
+                             "but one, up to 8)")
     return parser.parse_args(argv)
 
 
