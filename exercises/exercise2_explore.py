@@ -18,7 +18,7 @@ Command (from any directory, after ``python download_pretrained.py``):
 
 Expected output: a block of numbers per study and outputs/exercise2/<study>.png.
 
-Runtime: about 10 seconds on a laptop CPU for all four studies, a few seconds on a GPU.
+Runtime: about 20 seconds on a 2-core laptop CPU for all four studies, a few on a GPU.
 """
 
 import argparse
