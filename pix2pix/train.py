@@ -7,8 +7,9 @@ generated pair, (2) update G to fool the frozen D while staying close to the tar
 * mixed precision on CUDA (bf16 where the GPU has it, else fp16 with a gradient scaler),
   channels_last and cuDNN autotuning; the same code runs unchanged on CPU and Apple MPS;
 * a checkpoint written atomically after every epoch (G, D, both optimizers, the scaler, the
-  epoch and every random state), ``resume=True`` to continue, Ctrl+C that saves before exiting,
-  and a NaN loss that stops the run before it can overwrite a good checkpoint;
+  epoch and every random state: :mod:`pix2pix.checkpoints`), ``resume=True`` to continue,
+  Ctrl+C that saves before exiting, and a NaN loss that stops the run before it can overwrite
+  a good checkpoint;
 * a per-epoch log (``log.jsonl``), held-out L1 and PSNR, sample grids at milestone epochs;
 * DistributedDataParallel when started by ``torchrun``; only rank 0 writes files.
 
@@ -34,6 +35,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 from tqdm import tqdm
 
+from pix2pix.checkpoints import atomic_save, load_for_resume, plain_state_dict, save_checkpoint
 from pix2pix.data import PairedFolderDataset
 from pix2pix.device import pick_device
 from pix2pix.losses import LAMBDA_L1, discriminator_loss, generator_loss
@@ -227,63 +229,7 @@ def evaluate(generator, loader, device, precision=None):
 
 
 # -----------------------------------------------------------------------------
-# Checkpoints: atomic, complete, loadable with weights_only=True
-
-
-def random_states():
-    """Every random generator a run draws from, as tensors and plain Python values."""
-    np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
-    py_version, py_internal, py_gauss = random.getstate()
-    return {
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "numpy": {"name": np_name, "keys": torch.from_numpy(np_keys.astype(np.int64)),
-                  "pos": np_pos, "has_gauss": np_has_gauss, "gauss": np_gauss},
-        "python": {"version": py_version, "internal": torch.tensor(py_internal),
-                   "gauss": py_gauss},
-    }
-
-
-def restore_random_states(states):
-    """Undo :func:`random_states`: the next draws are those the saved run would have made."""
-    torch.set_rng_state(states["torch"])
-    if states["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
-    n = states["numpy"]
-    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"],
-                         n["has_gauss"], n["gauss"]))
-    p = states["python"]
-    random.setstate((p["version"], tuple(p["internal"].tolist()), p["gauss"]))
-
-
-def atomic_save(obj, path):
-    """Write to a temporary file, then rename: a crash mid-write never breaks the old file."""
-    path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
-    torch.save(obj, temporary)
-    os.replace(temporary, path)
-
-
-def plain_state_dict(module):
-    """A module's weights as contiguous CPU tensors, unwrapped from DDP."""
-    module = getattr(module, "module", module)
-    return {k: v.detach().contiguous().cpu() for k, v in module.state_dict().items()}
-
-
-def save_checkpoint(path, models, optimizers, precision, epoch, config):
-    """Everything needed to continue after ``epoch`` completed epochs."""
-    generator, discriminator = models
-    optimizer_g, optimizer_d = optimizers
-    atomic_save({
-        "generator": plain_state_dict(generator),
-        "discriminator": plain_state_dict(discriminator),
-        "optimizer_g": optimizer_g.state_dict(),
-        "optimizer_d": optimizer_d.state_dict(),
-        "scaler": precision.scaler.state_dict(),
-        "epoch": epoch,
-        "rng": random_states(),
-        "config": asdict(config),
-    }, path)
+# The trained generator, for inference
 
 
 def load_trained_generator(path, device="cpu"):
@@ -561,7 +507,7 @@ def fit(config, resume=False):
     train_loader, val_loader = make_loaders(config, ranks, device)
     start_epoch = 0
     if resume:
-        start_epoch = load_for_resume(checkpoint_path, models, optimizers, precision, device)
+        start_epoch = load_for_resume(checkpoint_path, models, optimizers, precision)
         if ranks.rank > 0:  # rank 0's random state was saved; the others draw their own
             torch.manual_seed(config.seed + 1000 * start_epoch + ranks.rank)
     if ranks.is_main:
@@ -605,18 +551,6 @@ def fit(config, resume=False):
     if ranks.world_size > 1:
         dist.barrier()
     return FitResult("finished", config.epochs, records)
-
-
-def load_for_resume(path, models, optimizers, precision, device):
-    """Load a checkpoint into the run's objects; returns the number of completed epochs."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    for model, key in zip(models, ("generator", "discriminator")):
-        getattr(model, "module", model).load_state_dict(state[key], strict=True)
-    optimizers[0].load_state_dict(state["optimizer_g"])
-    optimizers[1].load_state_dict(state["optimizer_d"])
-    precision.scaler.load_state_dict(state["scaler"])
-    restore_random_states(state["rng"])
-    return state["epoch"]
 
 
 def end_of_epoch(epoch, totals, steps, started, models, optimizers, precision, config,

@@ -1,0 +1,88 @@
+"""Checkpoints of a training run: atomic, complete, and loadable with ``weights_only=True``.
+
+A checkpoint holds everything the next epoch depends on -- both networks, both optimizers, the
+gradient scaler, the epoch and every random generator -- so a resumed run continues exactly as
+one that never stopped. It holds only tensors and plain Python values: ``torch.load`` with
+``weights_only=True`` reads it without running any code, as it must for a file that may come
+from someone else. Used by :mod:`pix2pix.train`.
+"""
+
+import os
+import random
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def random_states():
+    """Every random generator a run draws from, as tensors and plain Python values."""
+    np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    py_version, py_internal, py_gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": {"name": np_name, "keys": torch.from_numpy(np_keys.astype(np.int64)),
+                  "pos": np_pos, "has_gauss": np_has_gauss, "gauss": np_gauss},
+        "python": {"version": py_version, "internal": torch.tensor(py_internal),
+                   "gauss": py_gauss},
+    }
+
+
+def restore_random_states(states):
+    """Undo :func:`random_states`: the next draws are those the saved run would have made."""
+    torch.set_rng_state(states["torch"])
+    if states["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+    n = states["numpy"]
+    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"],
+                         n["has_gauss"], n["gauss"]))
+    p = states["python"]
+    random.setstate((p["version"], tuple(p["internal"].tolist()), p["gauss"]))
+
+
+def atomic_save(obj, path):
+    """Write to a temporary file, then rename: a crash mid-write never breaks the old file."""
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        torch.save(obj, temporary)
+        os.replace(temporary, path)  # atomic on one file system: old file or new, never half
+    except BaseException:  # a full disk, Ctrl+C: keep no half-written file around
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def plain_state_dict(module):
+    """A module's weights as contiguous CPU tensors, unwrapped from DDP."""
+    module = getattr(module, "module", module)
+    return {k: v.detach().contiguous().cpu() for k, v in module.state_dict().items()}
+
+
+def save_checkpoint(path, models, optimizers, precision, epoch, config):
+    """Everything needed to continue after ``epoch`` completed epochs."""
+    generator, discriminator = models
+    optimizer_g, optimizer_d = optimizers
+    atomic_save({
+        "generator": plain_state_dict(generator),
+        "discriminator": plain_state_dict(discriminator),
+        "optimizer_g": optimizer_g.state_dict(),
+        "optimizer_d": optimizer_d.state_dict(),
+        "scaler": precision.scaler.state_dict(),
+        "epoch": epoch,
+        "rng": random_states(),
+        "config": asdict(config),
+    }, path)
+
+
+def load_for_resume(path, models, optimizers, precision):
+    """Load a checkpoint into the run's objects; returns the number of completed epochs."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for model, key in zip(models, ("generator", "discriminator")):
+        getattr(model, "module", model).load_state_dict(state[key], strict=True)
+    optimizers[0].load_state_dict(state["optimizer_g"])
+    optimizers[1].load_state_dict(state["optimizer_d"])
+    precision.scaler.load_state_dict(state["scaler"])
+    restore_random_states(state["rng"])
+    return state["epoch"]
