@@ -96,6 +96,10 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=WORKERS,
                         help=f"DataLoader worker processes (default: {WORKERS}: one per core "
                              "but one, up to 8)")
+    parser.add_argument("--cache", action="store_true",
+                        help="decode the PNGs once into a uint8 file per split (about 0.5 MB "
+                             "per pair at 256x256, 8.4 GB for the anime set) so that a fast "
+                             "GPU does not wait for the loader (default: off)")
     return parser.parse_args(argv)
 
 
@@ -136,7 +140,7 @@ def make_config(args):
     return TrainConfig(data_root=str(find_data(args, settings["image_size"])), out_dir=str(out),
                        batch_size=args.batch_size, lr=args.lr, lambda_l1=args.lambda_l1,
                        lr_decay=args.lr_decay, norm=args.norm, workers=args.workers,
-                       seed=args.seed, device=args.device, **settings)
+                       cache=args.cache, seed=args.seed, device=args.device, **settings)
 
 
 # -----------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class TrainConfig:
     norm: str = "batch"
     train_limit: Optional[int] = None  # use only the first N training pairs
     val_limit: Optional[int] = None
+    cache: bool = False  # decode the PNGs once into a uint8 file per split (pix2pix.data)
     num_samples: int = 4  # val examples drawn in the milestone grids
     workers: int = 4
     seed: int = 0
@@ -297,10 +298,17 @@ def ignore_sigint(_worker_id):
 
 def make_loaders(config, ranks, device):
     """The training loader (shuffled per epoch, split between processes) and the val loader."""
+    # with a cache to write, rank 0 writes it while the other processes wait, then they read it
+    rank_0_first = config.cache and ranks.world_size > 1
+    if rank_0_first and not ranks.is_main:
+        dist.barrier()
     train_set = PairedFolderDataset(config.data_root, "train", config.image_size, augment=True,
-                                    limit=config.train_limit, seed=config.seed)
+                                    limit=config.train_limit, seed=config.seed,
+                                    cache=config.cache)
     val_set = PairedFolderDataset(config.data_root, "val", config.image_size, augment=False,
-                                  limit=config.val_limit)
+                                  limit=config.val_limit, cache=config.cache)
+    if rank_0_first and ranks.is_main:
+        dist.barrier()
     if len(train_set) < config.batch_size * ranks.world_size:
         raise ValueError(f"{len(train_set)} training pairs are fewer than one batch of "
                          f"{config.batch_size} per process")

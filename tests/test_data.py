@@ -1,5 +1,7 @@
 """pix2pix.data and pix2pix.synthetic: paired folders, paired jitter, the shapes set."""
 
+import pickle
+
 import numpy as np
 import torch
 from PIL import Image
@@ -71,3 +73,36 @@ def test_evaluation_pairs_are_only_resized(tmp_path):
     root = write_synthetic_dataset(tmp_path, num_train=1, num_val=1, size=32)
     input_image, _ = PairedFolderDataset(root, "val", crop_size=32, augment=False)[0]
     assert torch.equal(input_image, to_tensor(Image.open(root / "val/sketches/00000.png")))
+
+
+def test_the_decoded_cache_gives_exactly_the_pixels_of_the_png_path(tmp_path):
+    root = write_synthetic_dataset(tmp_path, num_train=6, num_val=2, size=32)
+    for split, augment in (("train", True), ("val", False)):
+        from_png = PairedFolderDataset(root, split, crop_size=32, augment=augment)
+        cached = PairedFolderDataset(root, split, crop_size=32, augment=augment, cache=True)
+        for epoch in range(3):  # several crops and flips of every pair
+            from_png.set_epoch(epoch), cached.set_epoch(epoch)
+            for index in range(len(from_png)):
+                assert all(torch.equal(a, b) for a, b in zip(from_png[index], cached[index]))
+    assert (root / "train" / "decoded_36px.npy").exists()  # 32 * 286 / 256, rounded
+
+
+def test_the_cache_is_reused_and_written_anew_when_the_folder_changes(tmp_path):
+    root = write_synthetic_dataset(tmp_path, num_train=4, num_val=1, size=32)
+    cache = PairedFolderDataset(root, "train", crop_size=32, cache=True).cache_file
+    written = cache.stat().st_mtime_ns
+    limited = PairedFolderDataset(root, "train", crop_size=32, cache=True, limit=2)
+    assert cache.stat().st_mtime_ns == written and len(limited) == 2  # one cache serves both
+    write_synthetic_dataset(root, num_train=5, num_val=1, size=32)  # one more pair
+    grown = PairedFolderDataset(root, "train", crop_size=32, cache=True)
+    assert len(grown) == 5 and np.load(cache, mmap_mode="r").shape[0] == 5
+    assert [p.name for p in cache.parent.iterdir() if "tmp" in p.name] == []
+
+
+def test_a_dataset_sent_to_a_worker_leaves_the_opened_cache_behind(tmp_path):
+    root = write_synthetic_dataset(tmp_path, num_train=4, num_val=1, size=32)
+    dataset = PairedFolderDataset(root, "train", crop_size=32, cache=True)
+    dataset[0]  # opens the memory map
+    copy = pickle.loads(pickle.dumps(dataset))
+    assert dataset.decoded is not None and copy.decoded is None
+    assert all(torch.equal(a, b) for a, b in zip(dataset[3], copy[3]))

@@ -155,9 +155,12 @@ def ddp_worker(rank, world_size, port, config):
     torch.distributed.destroy_process_group()
 
 
-def test_two_process_ddp_with_gloo_completes_and_only_rank_0_writes(shapes, tmp_path):
-    config = tiny_config(shapes, tmp_path, epochs=2, train_limit=32)
+def test_two_process_ddp_with_gloo_completes_and_only_rank_0_writes(tmp_path):
+    # a fresh set with no decoded cache yet: rank 0 must write it while rank 1 waits
+    shapes = write_synthetic_dataset(tmp_path / "shapes", num_train=32, num_val=4, size=64)
+    config = tiny_config(shapes, tmp_path / "run", epochs=2, train_limit=32, cache=True)
     port = 29500 + os.getpid() % 1000
     mp.spawn(ddp_worker, args=(2, port, config), nprocs=2, join=True)
-    assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2]  # one writer, not two
-    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["epoch"] == 2
+    assert [record["epoch"] for record in read_log(tmp_path / "run")] == [1, 2]  # one writer
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["epoch"] == 2
+    assert (shapes / "train" / "decoded_72px.npy").exists()
