@@ -168,12 +168,13 @@ def count_flops(config, device):
 # 3. The input pipeline
 
 
-def loader_rate(root, config, batch_size, workers):
-    """Images per second the DataLoader delivers: PNG decoding, resize, crop, flip, to tensor.
+def loader_rate(root, config, batch_size, workers, cache):
+    """Images per second the DataLoader delivers: PNG decoding and resize (or a row of the
+    decoded cache), crop, flip, to tensor.
 
     The first batch is left out: it pays for starting the worker processes.
     """
-    dataset = PairedFolderDataset(root, "train", config.image_size, augment=True)
+    dataset = PairedFolderDataset(root, "train", config.image_size, augment=True, cache=cache)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
                         drop_last=True, generator=torch.Generator().manual_seed(0))
     batches = iter(loader)
@@ -310,10 +311,15 @@ def main(argv=None):
         write_synthetic_dataset(root, num_train=args.loader_images, num_val=0,
                                 size=config.image_size)
         loader_batch = min(16, args.loader_images // 2)
+        PairedFolderDataset(root, "train", config.image_size, cache=True)  # written untimed
         for workers in args.loader_workers:
-            rate = loader_rate(root, config, loader_batch, workers)
-            print(f"loader, {workers} workers, batch {loader_batch}: {rate:9.2f} img/s = "
-                  f"{rate / fastest:6.2f}x the fastest step (below 1x the step waits for data)")
+            from_png = loader_rate(root, config, loader_batch, workers, cache=False)
+            cached = loader_rate(root, config, loader_batch, workers, cache=True)
+            for source, rate in (("PNG", from_png), ("cache", cached)):
+                print(f"loader, {source:5}, {workers} workers, batch {loader_batch}: "
+                      f"{rate:9.2f} img/s = {rate / fastest:6.2f}x the fastest step "
+                      "(below 1x the step waits for data)")
+            print(f"  decoded cache: {cached / from_png:.2f}x the PNG loader")
 
     synchronize(device)
     difference, tolerance, label = loss_agreement(config, device)

@@ -34,7 +34,8 @@ def test_bench_train_smoke_prints_speedups_loader_rates_and_agreement(tmp_path):
     assert lines[-1].startswith("fastest step:")
     # every configuration is also compared with fp32 + contiguous at its own batch size
     assert sum("x plain same batch" in line for line in output.splitlines()) == 4
-    assert output.count("x the fastest step") == 2  # one line per loader worker count
+    # PNG and cache, for each loader worker count, and the cache's speed-up
+    assert output.count("x the fastest step") == 4 and output.count("x the PNG loader") == 2
     assert "GFLOP" in output and "TFLOP/s" in output
     assert "agreement over" in output and output.rstrip().endswith("OK")
 
