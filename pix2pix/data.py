@@ -147,7 +147,9 @@ def write_decoded_cache(dataset, names):
     """Decode and resize every pair of ``names`` once into ``{split}/decoded_<size>px.npy``.
 
     A sidecar ``.json`` lists the names the rows belong to; a cache whose list differs from the
-    folder's (pairs added or removed) is written anew. Both files are written under temporary
+    folder's (pairs added or removed) is written anew. A pair changed in place keeps its name:
+    delete the two files after that. The cache holds the whole split even when a run uses a
+    ``limit``, so runs of different sizes share it. Both files are written under temporary
     names and renamed, so an interrupted run leaves either a complete cache or none.
 
     Args:
