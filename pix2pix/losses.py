@@ -1,4 +1,6 @@
-"""The pix2pix objective (paper section 3.1, equations 1-4). Used by exercise 3 and the Concepts page.
+"""The pix2pix objective (paper section 3.1, equations 1-4).
+
+Used by exercise 3 and the Concepts page.
 
     L_cGAN(G, D) = E[log D(x, y)] + E[log(1 - D(x, G(x)))]          (eq. 1)
     L_L1(G)      = E[ ||y - G(x)||_1 ]                               (eq. 3)

@@ -4,7 +4,8 @@ The official ``facades_label2photo.pth`` is a bare ``state_dict`` of junyanz's r
 ``UnetGenerator``, whose tensors have nested names such as ``model.model.1.model.1.weight``.
 Our :class:`~pix2pix.models.UNetGenerator` names the same tensors after what they are
 (``encoder.1.conv.weight``). This module holds the explicit mapping between the two, and the one
-place where a checkpoint file is opened. Used by exercises 1 and 2 and by ``download_pretrained.py``.
+place where a checkpoint file is opened. Used by exercises 1 and 2 and by
+``download_pretrained.py``.
 
 Two rules hold everywhere:
 
