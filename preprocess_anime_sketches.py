@@ -61,8 +61,8 @@ def verify(out_root, size):
     for problem in result.unreadable:
         print(f"unreadable: {problem}")
     if not result.ok:
-        sys.exit(f"{out_root} has problems (see above). "
-                 "Re-run: python preprocess_anime_sketches.py")
+        sys.exit(f"{out_root} has problems (see above). Delete the files listed, then re-run "
+                 "python preprocess_anime_sketches.py: it redoes only what is missing.")
     print("ok")
 
 

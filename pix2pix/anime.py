@@ -16,7 +16,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from pix2pix.paths import PROJECT_ROOT
 
@@ -141,7 +141,7 @@ def process_job(job, size=IMAGE_SIZE):
         with Image.open(job.source) as image:
             image.load()
             pair_image = image.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError) as error:
+    except (OSError, ValueError) as error:  # UnidentifiedImageError is an OSError
         return "unreadable", f"{job.source}: {error}"
     if pair_image.size != RAW_SIZE:
         return "wrong size", (f"{job.source}: {pair_image.size[0]}x{pair_image.size[1]}, "
@@ -210,7 +210,7 @@ def _image_problem(path, size):
             image.load()
             if image.size != (size, size):
                 return f"{path}: {image.size[0]}x{image.size[1]}, expected {size}x{size}"
-    except (OSError, UnidentifiedImageError, ValueError) as error:
+    except (OSError, ValueError) as error:  # UnidentifiedImageError is an OSError
         return f"{path}: {error}"
     return ""
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+ARCHITECTURE = ("image_size", "ngf", "ndf", "norm")  # settings that decide the weights' shapes
+
 
 def random_states():
     """Every random generator a run draws from, as tensors and plain Python values."""
@@ -34,7 +36,8 @@ def restore_random_states(states):
     """Undo :func:`random_states`: the next draws are those the saved run would have made."""
     torch.set_rng_state(states["torch"])
     if states["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+        # one state per GPU; a machine with fewer GPUs than the saved run takes the first ones
+        torch.cuda.set_rng_state_all(states["cuda"][:torch.cuda.device_count()])
     n = states["numpy"]
     np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"],
                          n["has_gauss"], n["gauss"]))
@@ -76,13 +79,24 @@ def save_checkpoint(path, models, optimizers, precision, epoch, config):
     }, path)
 
 
-def load_for_resume(path, models, optimizers, precision):
-    """Load a checkpoint into the run's objects; returns the number of completed epochs."""
+def load_for_resume(path, models, optimizers, precision, config):
+    """Load a checkpoint into the run's objects; returns the number of completed epochs.
+
+    Raises:
+        ValueError: the checkpoint's networks were built with other sizes than ``config``'s.
+    """
     state = torch.load(path, map_location="cpu", weights_only=True)
+    changed = [f"{name} {state['config'][name]} (now {getattr(config, name)})"
+               for name in ARCHITECTURE if state["config"][name] != getattr(config, name)]
+    if changed:
+        raise ValueError(f"{path} was trained with other network settings: {', '.join(changed)}. "
+                         "Resume with the flags it was started with (--quick, --ngf, --norm), "
+                         "or start a new run with --out NEW_FOLDER.")
     for model, key in zip(models, ("generator", "discriminator")):
         getattr(model, "module", model).load_state_dict(state[key], strict=True)
     optimizers[0].load_state_dict(state["optimizer_g"])
     optimizers[1].load_state_dict(state["optimizer_d"])
-    precision.scaler.load_state_dict(state["scaler"])
+    if state["scaler"]:  # empty when the run was saved without fp16 loss scaling
+        precision.scaler.load_state_dict(state["scaler"])
     restore_random_states(state["rng"])
     return state["epoch"]

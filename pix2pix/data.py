@@ -83,7 +83,8 @@ class PairedFolderDataset(Dataset):
         color_dir = self.root / split / "colors"
         names = sorted(p.name for p in sketch_dir.glob("*.png") if (color_dir / p.name).exists())
         if not names:
-            raise FileNotFoundError(f"no sketch/colour pairs in {sketch_dir} and {color_dir}")
+            raise FileNotFoundError(f"no sketch/colour pairs in {sketch_dir} and {color_dir}: "
+                                    "prepare them with python preprocess_anime_sketches.py")
         self.names = names[:limit] if limit else names
         self.sketch_dir, self.color_dir = sketch_dir, color_dir
         self.crop_size = crop_size

@@ -122,7 +122,9 @@ def pick_precision(device):
     float32 elsewhere (CPU and MPS gain little from autocast and keep the code path simple)."""
     if device.type != "cuda":
         return Precision(device.type)
-    if torch.cuda.is_bf16_supported():
+    # compute capability 8 (Ampere) is the first with bf16 tensor cores; older GPUs emulate bf16
+    # slowly, and torch.cuda.is_bf16_supported() counts emulation as support
+    if torch.cuda.get_device_capability(device)[0] >= 8:
         return Precision("cuda", torch.bfloat16, torch.amp.GradScaler("cuda", enabled=False))
     return Precision("cuda", torch.float16, torch.amp.GradScaler("cuda"))
 
@@ -214,18 +216,18 @@ def evaluate(generator, loader, device, precision=None):
     precision = precision or Precision()
     was_training = generator.training
     generator.eval()
-    total_l1, total_psnr, count = 0.0, 0.0, 0
+    totals, count = torch.zeros(2, device=device), 0  # summed on the device: no wait per batch
     for input_image, target_image in loader:
         input_image, target_image = input_image.to(device), target_image.to(device)
         with precision.autocast():
             fake_image = generator(input_image).float()
         error = (fake_image - target_image).flatten(1)  # (B, 3*H*W)
-        total_l1 += error.abs().mean(1).sum().item()
         # PSNR = 10 log10(MAX^2 / MSE) with MAX = 1 on [0, 1] images, i.e. error / 2
         mse = (error / 2).pow(2).mean(1).clamp_min(1e-10)
-        total_psnr += (10 * torch.log10(1 / mse)).sum().item()
+        totals += torch.stack([error.abs().mean(1).sum(), (10 * torch.log10(1 / mse)).sum()])
         count += len(input_image)
     generator.train(was_training)
+    total_l1, total_psnr = totals.tolist()
     return total_l1 / count, total_psnr / count
 
 
@@ -311,7 +313,7 @@ def make_loaders(config, ranks, device):
         dist.barrier()
     if len(train_set) < config.batch_size * ranks.world_size:
         raise ValueError(f"{len(train_set)} training pairs are fewer than one batch of "
-                         f"{config.batch_size} per process")
+                         f"{config.batch_size} per process: lower --batch-size or add pairs")
     # Also used without torchrun (one replica): the shuffle then depends only on (seed, epoch),
     # which is what makes a resumed run see the same batches as an uninterrupted one.
     sampler = DistributedSampler(train_set, num_replicas=ranks.world_size, rank=ranks.rank,
@@ -319,15 +321,17 @@ def make_loaders(config, ranks, device):
     workers = config.workers
     # Loaders get their own random generator: creating an iterator then leaves the global
     # state alone, so dropout draws the same masks in a resumed run as in an uninterrupted one.
+    # Workers are not persistent: each epoch starts new ones with a fresh copy of the dataset,
+    # whose set_epoch() has just chosen that epoch's crops; kept-alive workers would hold on to
+    # the first epoch's copy and crop every epoch the same way.
     options = dict(num_workers=workers, pin_memory=device.type == "cuda",
-                   persistent_workers=workers > 0, worker_init_fn=ignore_sigint,
+                   worker_init_fn=ignore_sigint,
                    generator=torch.Generator().manual_seed(config.seed))
     if workers > 0:
         options["prefetch_factor"] = 4  # keep a few batches ready while the GPU works
     train_loader = DataLoader(train_set, batch_size=config.batch_size, sampler=sampler,
                               drop_last=True, **options)
-    val_loader = DataLoader(val_set, batch_size=config.batch_size, shuffle=False,
-                            generator=torch.Generator().manual_seed(config.seed))
+    val_loader = DataLoader(val_set, batch_size=config.batch_size, shuffle=False, **options)
     return train_loader, val_loader
 
 
@@ -426,7 +430,7 @@ def check_finite(totals, epoch, step):
     if not all(math.isfinite(v) for v in values):
         raise TrainingDiverged(
             f"a loss became NaN or infinite in epoch {epoch}, step {step} "
-            f"(loss_D, loss_G_GAN, L1 sums: {values[:3]}). The checkpoint on disk is from "
+            f"(loss_D, loss_G_GAN, L1 sums: {values}). The checkpoint on disk is from "
             "before this epoch. Resume with --resume and a lower --lr, or check the data.")
 
 
@@ -505,7 +509,8 @@ def fit(config, resume=False):
         raise FileExistsError(f"{out_dir} already holds a run. Continue it with --resume, or "
                               "start a new one with --out NEW_FOLDER.")
     if resume and not checkpoint_path.exists():
-        raise FileNotFoundError(f"--resume: no checkpoint at {checkpoint_path}")
+        raise FileNotFoundError(f"--resume: no checkpoint at {checkpoint_path}. Check --out, "
+                                "or drop --resume to start a new run there.")
     torch.manual_seed(config.seed + ranks.rank)
     np.random.seed(config.seed)
     random.seed(config.seed)
@@ -515,7 +520,7 @@ def fit(config, resume=False):
     train_loader, val_loader = make_loaders(config, ranks, device)
     start_epoch = 0
     if resume:
-        start_epoch = load_for_resume(checkpoint_path, models, optimizers, precision)
+        start_epoch = load_for_resume(checkpoint_path, models, optimizers, precision, config)
         if ranks.rank > 0:  # rank 0's random state was saved; the others draw their own
             torch.manual_seed(config.seed + 1000 * start_epoch + ranks.rank)
     if ranks.is_main:
@@ -579,7 +584,7 @@ def end_of_epoch(epoch, totals, steps, started, models, optimizers, precision, c
     tqdm.write(f"epoch {epoch:3d}/{config.epochs}  loss_D {loss_d:.3f}  loss_G_GAN "
                f"{loss_g_gan:.3f}  L1 {l1:.3f}  val L1 {val_l1:.3f}  val PSNR {val_psnr:.2f} dB"
                f"  {record['images_per_s']:.1f} img/s  {seconds:.0f} s")
-    if epoch in milestones or epoch == config.epochs:
+    if epoch in milestones:  # the last epoch is always one
         generator.eval()
         with torch.no_grad(), precision.autocast():
             fake_images = generator(samples[0].to(device)).float().cpu()

@@ -106,6 +106,12 @@ def test_an_existing_run_is_never_overwritten_without_resume(shapes, tmp_path):
         fit(tiny_config(shapes, tmp_path, epochs=1))
 
 
+def test_resuming_with_other_network_sizes_names_them_instead_of_crashing(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path, epochs=1))
+    with pytest.raises(ValueError, match=r"ngf 8 \(now 16\).*--out NEW_FOLDER"):
+        fit(tiny_config(shapes, tmp_path, epochs=2, ngf=16), resume=True)
+
+
 def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path):
     fit(tiny_config(shapes, tmp_path, epochs=1))
     before = (tmp_path / "checkpoint.pt").read_bytes()
@@ -164,3 +170,17 @@ def test_two_process_ddp_with_gloo_completes_and_only_rank_0_writes(tmp_path):
     assert [record["epoch"] for record in read_log(tmp_path / "run")] == [1, 2]  # one writer
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)["epoch"] == 2
     assert (shapes / "train" / "decoded_72px.npy").exists()
+
+
+def test_loader_workers_see_each_epochs_new_crops(shapes):
+    # the worker processes must crop and flip as the main process would, epoch after epoch
+    batches = {}
+    for workers in (0, 1):
+        config = tiny_config(shapes, "unused", workers=workers, train_limit=4, batch_size=4)
+        loader, _ = make_loaders(config, Distributed(), torch.device("cpu"))
+        for epoch in (0, 1):
+            loader.sampler.set_epoch(epoch)
+            loader.dataset.set_epoch(epoch)
+            batches[workers, epoch] = next(iter(loader))[0]
+    assert torch.equal(batches[0, 0], batches[1, 0]) and torch.equal(batches[0, 1], batches[1, 1])
+    assert not torch.equal(batches[1, 0].sum(0), batches[1, 1].sum(0))  # new crops, same pairs
