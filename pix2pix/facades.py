@@ -29,7 +29,6 @@ from PIL import Image, UnidentifiedImageError
 
 CLASS_NAMES = ("background", "facade", "window", "door", "cornice", "sill", "balcony", "blind",
                "deco", "molding", "pillar", "shop")
-CLASS_IDS = {name: class_id for class_id, name in enumerate(CLASS_NAMES, start=1)}
 BACKGROUND, FACADE, WINDOW, DOOR, CORNICE, SILL, BALCONY, BLIND, DECO, MOLDING, PILLAR, SHOP = (
     range(1, 13))
 LABEL_SIZE = 256  # the model's input side; training labels were squashed to 256x256
@@ -300,6 +299,19 @@ class FacadeDesign:
     sky: float = 0.08  # background above the facade, fraction of the height
     seed: int = 0  # the irregularity's random numbers
 
+    def __post_init__(self):
+        # a design is something students edit: say which value is wrong, not a ZeroDivisionError
+        if self.rows < 1 or self.columns < 1:
+            raise ValueError(f"FacadeDesign needs rows >= 1 and columns >= 1, got rows="
+                             f"{self.rows}, columns={self.columns}")
+        for name in ("window_width", "window_height", "spacing"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ValueError(f"FacadeDesign.{name} is a fraction in (0, 1], got "
+                                 f"{getattr(self, name)}")
+        if not 0 <= self.irregularity <= 1 or not 0 <= self.sky < 0.5:
+            raise ValueError("FacadeDesign needs 0 <= irregularity <= 1 and 0 <= sky < 0.5, got "
+                             f"irregularity={self.irregularity}, sky={self.sky}")
+
 
 def design_facade(design=None, size=LABEL_SIZE):
     """Draw a facade label from a :class:`FacadeDesign`; the same design gives the same label.
@@ -341,14 +353,16 @@ def design_facade(design=None, size=LABEL_SIZE):
             x = grid_left + (column + 0.5) * column_width - width / 2
             x += jitter[2] * (column_width - width) / 2
             y = y0 + (floor_height - height) * (0.45 + 0.4 * jitter[3])
-            x0, x1, y_top, y_bottom = round(x), round(x + width), round(y), round(y + height)
+            # clamped at 0: a negative start would make numpy count from the right edge
+            x0, x1 = max(0, round(x)), round(x + width)
+            y_top, y_bottom = round(y), round(y + height)
             ids[y_top:y_bottom, x0:x1] = WINDOW
             if has_balcony:
                 reach = round(0.15 * width)
                 railing = round(y_bottom - 0.35 * height)  # railings hide the window's bottom
-                ids[railing:y_bottom + band // 2, x0 - reach:x1 + reach] = BALCONY
+                ids[railing:y_bottom + band // 2, max(0, x0 - reach):x1 + reach] = BALCONY
             elif design.sills:
-                ids[y_bottom:y_bottom + max(1, band // 2), x0 - 1:x1 + 1] = SILL
+                ids[y_bottom:y_bottom + max(1, band // 2), max(0, x0 - 1):x1 + 1] = SILL
 
     if design.cornices:
         ids[ground_top - band:ground_top, :] = CORNICE

@@ -3,7 +3,7 @@
     python sample_facades/make_samples.py
 
 Writes one 256x256 RGB PNG per design below, drawn in the model's palette (pix2pix jet(64)),
-in about a second. Exercises 1 and 2 translate these files by default.
+in about a second. Exercise 1 translates these files by default.
 """
 
 import argparse

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pix2pix.facades import (BACKGROUND, CLASS_NAMES, CMP_PALETTE, FACADE, MODEL_PALETTE,
+from pix2pix.facades import (BACKGROUND, BALCONY, CLASS_NAMES, CMP_PALETTE, FACADE, MODEL_PALETTE,
                              WINDOW, FacadeDesign, LabelError, design_facade, ids_to_rgb,
                              load_label, matlab_jet, nearest_class, off_palette_fraction,
                              read_label_ids, validate_label)
@@ -166,3 +166,17 @@ def count_windows(ids):
 def test_designer_draws_a_window_per_grid_cell_plus_the_ground_floor():
     assert count_windows(design_facade(FacadeDesign(rows=2, columns=3, door=False))) == 2 * 3 + 3
     assert count_windows(design_facade(FacadeDesign(rows=6, columns=6, shop_front=True))) == 36
+
+
+def test_a_regular_design_is_mirror_symmetric_even_when_balconies_reach_the_edge():
+    # wide windows on a full-width grid push the first balcony past x = 0
+    ids = design_facade(FacadeDesign(window_width=0.8, balcony_floors=(1, 2, 3, 4), door=False))
+    assert (ids == BALCONY).any()
+    assert np.array_equal(ids, ids[:, ::-1])
+
+
+@pytest.mark.parametrize("settings", [dict(rows=0), dict(columns=0), dict(spacing=1.5),
+                                      dict(window_width=0), dict(irregularity=2)])
+def test_an_impossible_design_is_refused_with_the_setting_named(settings):
+    with pytest.raises(ValueError, match=next(iter(settings))):
+        FacadeDesign(**settings)
