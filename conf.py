@@ -27,7 +27,6 @@ html_title = "Pix2Pix course"
 nitpicky = True
 
 
-
 class FigureIfMade(Figure):
     """``.. figure-if-made::``: a figure that an instructor command makes from downloaded files.
 
@@ -38,6 +37,9 @@ class FigureIfMade(Figure):
     option_spec = {**Figure.option_spec, "command": directives.unchanged_required}
 
     def run(self):
+        if "command" not in self.options:
+            raise self.error("figure-if-made needs a :command: option: the command that makes "
+                             "the figure")
         command = self.options.pop("command")
         _, path = self.state.document.settings.env.relfn2path(self.arguments[0])
         if Path(path).exists():

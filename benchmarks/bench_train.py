@@ -36,7 +36,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from benchmarks.measure import (describe_machine, matmul_peak_flops, peak_memory_gib,  # noqa: E402
-                                reset_peak_memory, seconds_per_call, synchronize)
+                                reset_peak_memory, seconds_per_call)
 from pix2pix.data import PairedFolderDataset  # noqa: E402
 from pix2pix.device import pick_device  # noqa: E402
 from pix2pix.models import PatchGANDiscriminator, UNetGenerator, init_weights  # noqa: E402
@@ -324,7 +324,6 @@ def main(argv=None):
                       f"{rate:9.2f} img/s = {rate / fastest:7.2f}x the fastest step")
             print(f"  decoded cache: {cached / from_png:.2f}x the PNG loader")
 
-    synchronize(device)
     difference, tolerance, label = loss_agreement(config, device)
     verdict = "OK" if difference <= tolerance else "TOO FAR"
     print(f"agreement over {AGREEMENT_STEPS} steps, {label} + channels_last vs fp32: largest "

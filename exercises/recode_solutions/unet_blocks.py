@@ -69,7 +69,6 @@ class UNet(nn.Module):
 
     def __init__(self, in_channels=3, out_channels=3, ngf=64, num_downs=8, dropout=True):
         super().__init__()
-        self.num_downs = num_downs
         widths = [ngf * min(2 ** level, 8) for level in range(num_downs)]  # 64, 128, ..., 512
 
         self.encoder = nn.ModuleList([DownBlock(in_channels, widths[0], activation=False,
