@@ -6,7 +6,7 @@ that tell you whether it is working, and keep a run alive through crashes and Ct
 Command (from any directory):
 
     python exercises/exercise3_train.py --data synthetic --quick      # CPU, under a minute
-    python exercises/exercise3_train.py --data synthetic --quick --epochs 30   # CPU, minutes
+    python exercises/exercise3_train.py --data synthetic --quick --epochs 60 --lr-decay  # 2 min
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
 
