@@ -18,18 +18,15 @@ skipped. ``--download`` needs a Kaggle API token (see the message it prints when
 
 import argparse
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # run from any directory
-
-from pix2pix.anime import (IMAGE_SIZE, KAGGLE_URL, PROCESSED_DIR, RAW_DIR,  # noqa: E402
-                           DownloadError, download_from_kaggle, list_jobs, process_job,
-                           verify_processed)
+from pix2pix.anime import (IMAGE_SIZE, KAGGLE_URL, PROCESSED_DIR, RAW_DIR, download_from_kaggle,
+                           list_jobs, process_job, verify_processed)
+from pix2pix.errors import FixableError, run_script
 
 
 def parse_args(argv=None):
@@ -61,8 +58,9 @@ def verify(out_root, size):
     for problem in result.unreadable:
         print(f"unreadable: {problem}")
     if not result.ok:
-        sys.exit(f"{out_root} has problems (see above). Delete the files listed, then re-run "
-                 "python preprocess_anime_sketches.py: it redoes only what is missing.")
+        raise FixableError(f"{out_root} has problems (see above). Delete the files listed, then "
+                           "re-run python preprocess_anime_sketches.py: it redoes only what is "
+                           "missing.")
     print("ok")
 
 
@@ -73,15 +71,12 @@ def main(argv=None):
         return
     if args.download:
         print(f"downloading {KAGGLE_URL} into {args.raw} ...")
-        try:
-            download_from_kaggle(args.raw)
-        except DownloadError as error:
-            sys.exit(f"error: {error}")
+        download_from_kaggle(args.raw)
     jobs = list_jobs(args.raw, args.out, args.limit)
     if not jobs:
-        sys.exit(f"No dataset in {args.raw} (expected train/ and val/ folders of PNGs).\n"
-                 f"Download it with: python preprocess_anime_sketches.py --download\n"
-                 f"or by hand from {KAGGLE_URL} and unzip it into {args.raw}")
+        raise FixableError(f"No dataset in {args.raw} (expected train/ and val/ folders of "
+                           f"PNGs).\nDownload it with: python preprocess_anime_sketches.py "
+                           f"--download\nor by hand from {KAGGLE_URL} and unzip it into {args.raw}")
 
     work = partial(process_job, size=args.size)
     counts = {"written": 0, "skipped": 0, "unreadable": 0, "wrong size": 0}
@@ -99,4 +94,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

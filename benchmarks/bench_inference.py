@@ -18,24 +18,21 @@ Command (from any directory):
 
     python benchmarks/bench_inference.py                    # CPU, and the GPU when there is one
     python benchmarks/bench_inference.py --devices cpu --precisions fp32
-    python benchmarks/bench_inference.py --smoke            # a small U-Net, seconds (CI)
+    python benchmarks/bench_inference.py --quick            # a small U-Net, seconds (CI)
 
 Results and the commands that produced them: docs/performance.rst.
 """
 
 import argparse
 import sys
-from contextlib import nullcontext
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
+import torch
 
-import torch  # noqa: E402
-
-from benchmarks.measure import describe_machine, seconds_per_call  # noqa: E402
-from pix2pix.device import pick_device  # noqa: E402
-from pix2pix.inference import INFERENCE_MODES, translate  # noqa: E402
-from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights  # noqa: E402
+from benchmarks.measure import describe_machine, make_precision, seconds_per_call
+from pix2pix.config import TrainConfig
+from pix2pix.device import pick_device
+from pix2pix.inference import INFERENCE_MODES, translate
+from pix2pix.models import UNetGenerator, init_weights
 
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a flag)
@@ -43,11 +40,11 @@ from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights  # noqa:
 BATCH_SIZES = (1, 8)  # 8 is exercise 1's batch
 CALLS = 5  # timed calls per configuration
 WARMUP = 2
-EXERCISE1_TARGET_S = 0.12  # seconds per image on a 2-core laptop CPU (issue 8)
+EXERCISE1_TARGET_S = 0.12  # the course's goal for a 2-core laptop CPU
 EXERCISE1_SETUP = ("cpu", "paper", "fp32", "contiguous", 8)  # how exercise 1 runs G
 
-# --smoke: a narrow U-Net on 32x32 images, so CI finishes in seconds
-SMOKE = dict(image_size=32, ngf=8, calls=1, warmup=1)
+# --quick: a narrow U-Net on 32x32 images, so CI finishes in seconds
+QUICK = dict(image_size=32, ngf=8, calls=1, warmup=1)
 
 
 # -----------------------------------------------------------------------------
@@ -57,22 +54,12 @@ SMOKE = dict(image_size=32, ngf=8, calls=1, warmup=1)
 def build_generator(device, image_size=256, ngf=64, channels_last=False):
     """The official generator architecture with the paper's random initialisation."""
     torch.manual_seed(0)
-    num_downs = image_size.bit_length() - 1  # 256 -> 8 halvings down to 1x1
-    generator = init_weights(UNetGenerator(GeneratorConfig(ngf=ngf, num_downs=num_downs)))
+    config = TrainConfig(image_size=image_size, ngf=ngf).generator_config()
+    generator = init_weights(UNetGenerator(config))
     generator = generator.to(device)
     if channels_last:
         generator = generator.to(memory_format=torch.channels_last)
     return generator
-
-
-def autocast_for(precision_name, device):
-    """No autocast for "fp32"; for "mixed", bf16 (fp16 on CUDA GPUs without bf16)."""
-    if precision_name == "fp32":
-        return nullcontext()
-    dtype = torch.bfloat16
-    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        dtype = torch.float16
-    return torch.autocast(device.type, dtype=dtype)
 
 
 def random_inputs(batch_size, image_size, device, channels_last):
@@ -101,7 +88,7 @@ def mode_seconds(device, mode, batch_size, precision_name, channels_last, image_
     images = random_inputs(batch_size, image_size, device, channels_last)
 
     def forward():
-        with autocast_for(precision_name, device):
+        with make_precision(precision_name, device).autocast():
             translate(generator, images, mode=mode, seed=0, batch_size=batch_size)
 
     return seconds_per_call(forward, device, calls, warmup) / batch_size
@@ -131,7 +118,7 @@ def parse_args(argv=None):
                         help=f"untimed calls first (default: {WARMUP})")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads for torch (default: torch's choice)")
-    parser.add_argument("--smoke", action="store_true",
+    parser.add_argument("--quick", action="store_true",
                         help="a small U-Net on 32x32 images, a few seconds: checks the script runs")
     return parser.parse_args(argv)
 
@@ -139,12 +126,12 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     image_size, ngf = 256, 64
-    if args.smoke:
-        image_size, ngf = SMOKE["image_size"], SMOKE["ngf"]
-        args.calls, args.warmup = SMOKE["calls"], SMOKE["warmup"]
+    if args.quick:
+        image_size, ngf = QUICK["image_size"], QUICK["ngf"]
+        args.calls, args.warmup = QUICK["calls"], QUICK["warmup"]
     if args.threads:
         torch.set_num_threads(args.threads)
-    size = " (smoke: narrow, 32x32)" if args.smoke else ""
+    size = " (quick: narrow, 32x32)" if args.quick else ""
     print(f"generator: official unet_256 architecture{size}, random weights "
           "(speed does not depend on them)")
     for device_name in args.devices:
@@ -167,7 +154,7 @@ def main(argv=None):
                         print(f"{name:<48} {1000 * seconds:9.1f} ms/image  {1 / seconds:8.2f} "
                               f"img/s  {baseline / seconds:6.2f}x baseline")
                         setup = (device.type, mode, precision_name, layout, batch_size)
-                        if not args.smoke and setup == EXERCISE1_SETUP:
+                        if not args.quick and setup == EXERCISE1_SETUP:
                             verdict = "met" if seconds <= EXERCISE1_TARGET_S else "not met"
                             print(f"  exercise 1 as shipped (paper, fp32, batch 8) on this CPU: "
                                   f"{seconds:.3f} s/image, target <= {EXERCISE1_TARGET_S} s: "

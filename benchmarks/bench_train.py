@@ -1,6 +1,6 @@
 """Benchmark: images per second of the real pix2pix training step, next to the official setup.
 
-Times :func:`pix2pix.train.train_step` itself (G and D forward and backward, the losses, both
+Times :meth:`pix2pix.step.Pix2Pix.train_step` itself (G and D forward and backward, the losses, both
 Adam steps) at several batch sizes, in float32 and in mixed precision, with the default memory
 layout and with channels_last, optionally under ``torch.compile``. Every run also times the
 plain baseline -- float32, default layout, batch 1, the official repository's configuration --
@@ -18,7 +18,7 @@ Command (from any directory):
     python benchmarks/bench_train.py                        # GPU: the full grid, a few minutes
     python benchmarks/bench_train.py --compile              # the same under torch.compile
     python benchmarks/bench_train.py --batch-sizes 1 4 --steps 2   # CPU: what fits in minutes
-    python benchmarks/bench_train.py --smoke                # tiny networks, seconds (CI)
+    python benchmarks/bench_train.py --quick                # tiny networks, seconds (CI)
 
 Results and the commands that produced them: docs/performance.rst.
 """
@@ -27,21 +27,19 @@ import argparse
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from any directory
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+from torch.utils.flop_counter import FlopCounterMode
 
-import torch  # noqa: E402
-from torch.utils.data import DataLoader  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
-from benchmarks.measure import (describe_machine, matmul_peak_flops, peak_memory_gib,  # noqa: E402
-                                reset_peak_memory, seconds_per_call)
-from pix2pix.data import PairedFolderDataset  # noqa: E402
-from pix2pix.device import pick_device  # noqa: E402
-from pix2pix.models import PatchGANDiscriminator, UNetGenerator, init_weights  # noqa: E402
-from pix2pix.synthetic import write_synthetic_dataset  # noqa: E402
-from pix2pix.train import Precision, TrainConfig, pick_precision, train_step  # noqa: E402
+from benchmarks.measure import (describe_machine, make_precision, matmul_peak_flops,
+                                peak_memory_gib, reset_peak_memory, seconds_per_call)
+from pix2pix.config import TrainConfig
+from pix2pix.data import PairedDataset
+from pix2pix.device import pick_device
+from pix2pix.step import build_pix2pix
+from pix2pix.synthetic import write_synthetic_dataset
 
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a flag)
@@ -57,8 +55,8 @@ AGREEMENT_STEPS = 3
 # 0.4% per rounding, and a few steps of a GAN compound it to a few percent.
 AGREEMENT_TOLERANCE = {"fp32": 1e-3, "bf16": 5e-2, "fp16": 5e-2}
 
-# --smoke: narrow networks on 32x32 images, so CI finishes in seconds
-SMOKE = dict(image_size=32, ngf=8, ndf=8, batch_sizes=[2], steps=1, warmup=1,
+# --quick: narrow networks on 32x32 images, so CI finishes in seconds
+QUICK = dict(image_size=32, ngf=8, ndf=8, batch_sizes=[2], steps=1, warmup=1,
              loader_workers=[0, 1], loader_images=8, matmul_size=256)
 
 
@@ -66,49 +64,33 @@ SMOKE = dict(image_size=32, ngf=8, ndf=8, batch_sizes=[2], steps=1, warmup=1,
 # 1. The step under test
 
 
-def build_models(config, device, channels_last, compile_mode=None, dropout=True):
-    """G, D and their Adam optimizers, initialised as in the paper.
+def build_models(config, device, precision_name, channels_last, compile_mode=None):
+    """The course's Pix2Pix (G, D, Adam), in a precision and layout chosen for the benchmark.
 
     Args:
-        config: a :class:`TrainConfig` (image size and widths).
+        config: a :class:`~pix2pix.config.TrainConfig` (image size and widths).
         device: where the models live.
+        precision_name: "fp32" or "mixed" (see :func:`benchmarks.measure.make_precision`).
         channels_last: store weights as NHWC, the layout tensor cores read without transposing.
         compile_mode: a ``torch.compile`` mode ("default", "max-autotune" ...), or None.
-        dropout: G's dropout; off only for the agreement check (see :func:`losses_over_steps`).
 
     Returns:
-        (generator, discriminator, optimizer_g, optimizer_d).
+        A :class:`~pix2pix.step.Pix2Pix`.
     """
-    generator_config = config.generator_config()
-    generator_config.dropout = dropout
-    generator = init_weights(UNetGenerator(generator_config)).to(device)
-    discriminator = init_weights(PatchGANDiscriminator(config.discriminator_config())).to(device)
-    if channels_last:
-        generator = generator.to(memory_format=torch.channels_last)
-        discriminator = discriminator.to(memory_format=torch.channels_last)
-    optimizer_g = torch.optim.Adam(generator.parameters(), lr=config.lr,
-                                   betas=(config.beta1, config.beta2))
-    optimizer_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr,
-                                   betas=(config.beta1, config.beta2))
+    precision = make_precision(precision_name, device)
+    pix2pix = build_pix2pix(config, device, precision, channels_last=channels_last)
     if compile_mode:
-        generator = torch.compile(generator, mode=compile_mode)
-        discriminator = torch.compile(discriminator, mode=compile_mode)
-    return generator, discriminator, optimizer_g, optimizer_d
+        pix2pix.generator = torch.compile(pix2pix.generator, mode=compile_mode)
+        pix2pix.discriminator = torch.compile(pix2pix.discriminator, mode=compile_mode)
+    return pix2pix
 
 
-def make_precision(name, device):
-    """"fp32", or "mixed": what the trainer picks on CUDA (bf16, or fp16 + scaler on pre-Ampere
-    GPUs); bf16 autocast elsewhere, so the mixed path can be timed on a CPU too."""
-    if name == "fp32":
-        return Precision(device.type)
-    if device.type == "cuda":
-        return pick_precision(device)
-    return Precision(device.type, torch.bfloat16)
-
-
-def precision_label(precision):
-    """"fp32", "bf16" or "fp16"."""
-    return {None: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[precision.dtype]
+def without_dropout(generator):
+    """Turn G's dropout off (see :func:`losses_over_steps`)."""
+    for module in generator.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
+    return generator
 
 
 def random_pair(config, batch_size, device, channels_last):
@@ -127,12 +109,10 @@ def step_rate(config, device, batch_size, precision_name, channels_last, steps, 
         (images_per_s, peak_gib): peak_gib is None off CUDA.
     """
     torch.manual_seed(0)
-    models = build_models(config, device, channels_last, compile_mode)
+    pix2pix = build_models(config, device, precision_name, channels_last, compile_mode)
     pair = random_pair(config, batch_size, device, channels_last)
-    precision = make_precision(precision_name, device)
     reset_peak_memory(device)
-    seconds = seconds_per_call(
-        lambda: train_step(*models, *pair, config.lambda_l1, precision), device, steps, warmup)
+    seconds = seconds_per_call(lambda: pix2pix.train_step(*pair), device, steps, warmup)
     return batch_size / seconds, peak_memory_gib(device)
 
 
@@ -151,13 +131,12 @@ def count_flops(config, device):
         (generator_forward, discriminator_forward, train_step) in FLOPs.
     """
     torch.manual_seed(0)
-    generator, discriminator, optimizer_g, optimizer_d = build_models(config, device, False)
+    pix2pix = build_models(config, device, "fp32", False)
     input_image, target_image = random_pair(config, 1, device, False)
     counts = []
-    for run in (lambda: generator(input_image),
-                lambda: discriminator(input_image, target_image),
-                lambda: train_step(generator, discriminator, optimizer_g, optimizer_d,
-                                   input_image, target_image, config.lambda_l1)):
+    for run in (lambda: pix2pix.generator(input_image),
+                lambda: pix2pix.discriminator(input_image, target_image),
+                lambda: pix2pix.train_step(input_image, target_image)):
         with FlopCounterMode(display=False) as counter:
             run()
         counts.append(counter.get_total_flops())
@@ -174,7 +153,7 @@ def loader_rate(root, config, batch_size, workers, cache):
 
     The first batch is left out: it pays for starting the worker processes.
     """
-    dataset = PairedFolderDataset(root, "train", config.image_size, augment=True, cache=cache)
+    dataset = PairedDataset(root, "train", config.image_size, augment=True, cache=cache)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
                         drop_last=True, generator=torch.Generator().manual_seed(0))
     batches = iter(loader)
@@ -197,11 +176,10 @@ def losses_over_steps(config, device, precision_name, channels_last, steps, batc
     two runs would drop different units and differ by far more than rounding.
     """
     torch.manual_seed(0)
-    models = build_models(config, device, channels_last, dropout=False)
+    pix2pix = build_models(config, device, precision_name, channels_last)
+    without_dropout(pix2pix.generator)
     pair = random_pair(config, batch_size, device, channels_last)
-    precision = make_precision(precision_name, device)
-    history = [torch.stack(train_step(*models, *pair, config.lambda_l1, precision)).float()
-               for _ in range(steps)]
+    history = [torch.stack(pix2pix.train_step(*pair)).float() for _ in range(steps)]
     return torch.stack(history).cpu()
 
 
@@ -213,7 +191,7 @@ def loss_agreement(config, device, steps=AGREEMENT_STEPS):
     """
     reference = losses_over_steps(config, device, "fp32", False, steps)
     fast = losses_over_steps(config, device, "mixed", True, steps)
-    label = precision_label(make_precision("mixed", device))
+    label = make_precision("mixed", device).name
     difference = ((fast - reference).abs() / reference.abs().clamp_min(1e-3)).max().item()
     return difference, AGREEMENT_TOLERANCE[label], label
 
@@ -246,7 +224,7 @@ def parse_args(argv=None):
                              f"(default: {' '.join(map(str, LOADER_WORKERS))})")
     parser.add_argument("--loader-images", type=int, default=LOADER_IMAGES,
                         help=f"pairs in the generated loader set (default: {LOADER_IMAGES})")
-    parser.add_argument("--smoke", action="store_true",
+    parser.add_argument("--quick", action="store_true",
                         help="tiny networks and sizes, a few seconds: checks the script runs")
     return parser.parse_args(argv)
 
@@ -255,12 +233,12 @@ def main(argv=None):
     args = parse_args(argv)
     config = TrainConfig(image_size=args.image_size)
     matmul_size = 8192
-    if args.smoke:
-        config = TrainConfig(image_size=SMOKE["image_size"], ngf=SMOKE["ngf"], ndf=SMOKE["ndf"])
-        args.batch_sizes, args.steps, args.warmup = (SMOKE["batch_sizes"], SMOKE["steps"],
-                                                     SMOKE["warmup"])
-        args.loader_workers, args.loader_images = SMOKE["loader_workers"], SMOKE["loader_images"]
-        matmul_size = SMOKE["matmul_size"]
+    if args.quick:
+        config = TrainConfig(image_size=QUICK["image_size"], ngf=QUICK["ngf"], ndf=QUICK["ndf"])
+        args.batch_sizes, args.steps, args.warmup = (QUICK["batch_sizes"], QUICK["steps"],
+                                                     QUICK["warmup"])
+        args.loader_workers, args.loader_images = QUICK["loader_workers"], QUICK["loader_images"]
+        matmul_size = QUICK["matmul_size"]
     device = pick_device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # as the trainer does: pick kernels per shape
@@ -268,7 +246,7 @@ def main(argv=None):
         matmul_size = min(matmul_size, 2048)
     print(f"machine: {describe_machine(device)}")
     print(f"networks: {config.image_size}x{config.image_size}, ngf {config.ngf}, "
-          f"ndf {config.ndf}{' (smoke)' if args.smoke else ''}")
+          f"ndf {config.ndf}{' (quick)' if args.quick else ''}")
 
     g_flops, d_flops, step_flops = count_flops(config, device)
     peak = matmul_peak_flops(device, torch.bfloat16, matmul_size)
@@ -296,7 +274,7 @@ def main(argv=None):
     plain_rates = {}  # batch size -> images/s in fp32, contiguous, not compiled (timed first)
     for compile_mode in compile_modes:
         for precision_name in args.precisions:
-            label = precision_label(make_precision(precision_name, device))
+            label = make_precision(precision_name, device).name
             for layout in args.layouts:
                 for batch_size in args.batch_sizes:
                     rate, memory = step_rate(config, device, batch_size, precision_name,
@@ -315,7 +293,7 @@ def main(argv=None):
                                 size=config.image_size)
         loader_batch = min(16, args.loader_images // 2)
         print("loader: images/s delivered, against the fastest step (below 1x, the step waits)")
-        PairedFolderDataset(root, "train", config.image_size, cache=True)  # written untimed
+        PairedDataset(root, "train", config.image_size, cache=True)  # written untimed
         for workers in args.loader_workers:
             from_png = loader_rate(root, config, loader_batch, workers, cache=False)
             cached = loader_rate(root, config, loader_batch, workers, cache=True)

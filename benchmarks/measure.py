@@ -1,4 +1,5 @@
-"""How the benchmarks read the clock, the memory and the machine, the same way on CPU and GPU.
+"""How the benchmarks read the clock, the memory and the machine, the same way on CPU and GPU,
+and which precision they time.
 
 A GPU runs asynchronously: ``time.perf_counter`` around a CUDA call measures only how long it
 took to *queue* the work. CUDA events are recorded in the GPU's own stream, so the time between
@@ -11,6 +12,8 @@ import time
 from datetime import date
 
 import torch
+
+from pix2pix.step import Precision, pick_precision
 
 
 def synchronize(device):
@@ -96,3 +99,13 @@ def describe_machine(device):
         hardware = (f"{device.type.upper()} {platform.processor() or platform.machine()}, "
                     f"{torch.get_num_threads()} threads")
     return f"{hardware}; torch {torch.__version__}; {date.today().isoformat()}"
+
+
+def make_precision(name, device):
+    """"fp32", or "mixed": what the trainer picks on CUDA (bf16, or fp16 + scaler on pre-Ampere
+    GPUs); bf16 autocast elsewhere, so the mixed path can be timed on a CPU too."""
+    if name == "fp32":
+        return Precision(device.type)
+    if device.type == "cuda":
+        return pick_precision(device)
+    return Precision(device.type, torch.bfloat16)

@@ -30,7 +30,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from pix2pix import losses as reference_losses
-from pix2pix.facades import CLASS_NAMES, LABEL_SIZE, LabelError, validate_label
+from pix2pix.facades import CLASS_NAMES, LABEL_SIZE, LabelError, read_label
 from pix2pix.models import PatchGANDiscriminator, UNetGenerator, count_parameters
 
 # -----------------------------------------------------------------------------
@@ -638,7 +638,7 @@ def facade_report(student):
         raise NotImplementedError(f"draw a facade label and save it as {student.facade} -- see "
                                   "docs/recode.rst, 'Part 6: your own facade'")
     try:
-        return validate_label(student.facade)
+        return read_label(student.facade)[1]
     except LabelError as error:
         raise CheckFailed(f"{student.facade.name} is not a label: {error}") from error
 

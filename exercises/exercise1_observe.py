@@ -9,26 +9,27 @@ Command (from any directory, after ``python download_pretrained.py``):
     python exercises/exercise1_observe.py --labels my_facade.png other.png --eval
 
 Expected output: a short summary per label (size, colours it was read in, classes, warnings), the
-time per image,
-and in outputs/exercise1/: grid.png (labels on top, photos below, class legend) and one
-``<label>_photo.png`` per label.
+time per image, and in outputs/exercise1/: ``grid_paper.png`` (labels on top, photos below, class
+legend) and one ``<label>_photo_paper.png`` per label (``_eval`` with ``--eval``, so the two modes
+never overwrite each other).
 
 Runtime: a few seconds on a laptop CPU (about 0.08 s per image on two cores), a second on a GPU.
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 from PIL import Image
 
 from pix2pix.device import pick_device
-from pix2pix.facades import LabelError, load_label, validate_label
+from pix2pix.errors import FixableError, run_script
+from pix2pix.facades import read_label
 from pix2pix.figures import save_image_grid
-from pix2pix.inference import label_to_tensor, tensor_to_image, translate
-from pix2pix.official import CheckpointError, create_facades_generator
-from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR
+from pix2pix.images import to_batch, to_uint8
+from pix2pix.inference import translate
+from pix2pix.official import create_facades_generator
+from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR, distinct_stems
 
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a command-line flag)
@@ -48,40 +49,25 @@ def read_labels(paths):
     """Each label file as the model's 256x256 input in its palette; prints what was found."""
     labels = []
     for path in paths:
-        try:
-            report = validate_label(path)
-            labels.append(load_label(path))
-        except LabelError as error:
-            sys.exit(f"error: {error}")
+        label, report = read_label(path)  # one decode: the label and what was found in it
         print(f"{Path(path).name}: " + report.summary().replace("\n", "\n    "))
+        labels.append(label)
     return labels
 
 
 # -----------------------------------------------------------------------------
-# 2. Load the pretrained generator
-
-
-def load_generator(checkpoint, device):
-    """The official generator with its weights, loaded strictly; exits with the fix if missing."""
-    try:
-        return create_facades_generator(checkpoint, device)
-    except (FileNotFoundError, CheckpointError) as error:
-        sys.exit(f"error: {error}")
-
-
-# -----------------------------------------------------------------------------
-# 3. Translate the labels as the paper does at test time
+# 2. Translate the labels as the paper does at test time
 
 
 def translate_labels(generator, labels, mode, seed, batch_size):
     """Photos for the labels, timed; ``mode`` is "paper" (the default) or "eval"."""
-    input_images = label_to_tensor(labels)  # (N, 3, 256, 256) in [-1, 1]
+    input_images = to_batch(labels)  # (N, 3, 256, 256) in [-1, 1]
     device = next(generator.parameters()).device
     start = time.perf_counter()
     fake_images = translate(generator, input_images, mode=mode, seed=seed,
                             batch_size=batch_size)
     # GPU work is asynchronous; copying the photos to the CPU waits for it to finish
-    photos = tensor_to_image(fake_images)  # (N, 256, 256, 3) uint8
+    photos = to_uint8(fake_images)  # (N, 256, 256, 3) uint8
     seconds = time.perf_counter() - start
     print(f"translated {len(labels)} labels in {seconds:.2f} s "
           f"({seconds / len(labels):.3f} s per image, {mode} mode, {device})")
@@ -89,22 +75,26 @@ def translate_labels(generator, labels, mode, seed, batch_size):
 
 
 # -----------------------------------------------------------------------------
-# 4. Save the figure and the photos
+# 3. Save the figure and the photos
 
 
 def save_results(paths, labels, photos, out, mode):
-    """grid.png (labels above photos, class legend) and one PNG per photo in ``out``."""
-    names = [Path(path).stem for path in paths]
+    """grid_<mode>.png (labels above photos, class legend) and one PNG per photo in ``out``.
+
+    Names carry the mode, so ``--eval`` never overwrites the paper-mode photos, and two labels
+    with the same file name from different folders both keep their photo.
+    """
+    names = distinct_stems(paths)
     out.mkdir(parents=True, exist_ok=True)
     for name, photo in zip(names, photos):
-        Image.fromarray(photo).save(out / f"{name}_photo.png")
-    grid = save_image_grid([list(labels), list(photos)], out / "grid.png", column_titles=names,
-                           row_titles=["label", "generated photo"],
+        Image.fromarray(photo).save(out / f"{name}_photo_{mode}.png")
+    grid = save_image_grid([list(labels), list(photos)], out / f"grid_{mode}.png",
+                           column_titles=names, row_titles=["label", "generated photo"],
                            title=f"facades_label2photo, {mode} mode")
     print(f"saved {grid} and {len(photos)} photos")
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 1: translate facade labels into "
                                      "photos with the official pretrained generator.")
     parser.add_argument("--checkpoint", type=Path, default=CHECKPOINT,
@@ -124,22 +114,22 @@ def main():
                         help="auto, cpu, cuda or mps (default: auto)")
     parser.add_argument("--quick", action="store_true",
                         help="translate only the first two labels, as CI does (default: off)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.labels:
-        sys.exit(f"error: no labels in {SAMPLE_FACADES_DIR}. Run "
-                 "`python sample_facades/make_samples.py` or pass --labels.")
+        raise FixableError(f"no labels in {SAMPLE_FACADES_DIR}. Run "
+                           "`python sample_facades/make_samples.py` or pass --labels.")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     paths = args.labels[:2] if args.quick else args.labels
-    try:
-        device = pick_device(args.device)
-    except RuntimeError as error:
-        sys.exit(f"error: {error}")
+    device = pick_device(args.device)
 
-    labels = read_labels(paths)
-    generator = load_generator(args.checkpoint, device)
+    labels = read_labels(paths)  # a bad label stops here, before the 218 MB load
+    # the official weights, loaded strictly and weights-only (see the Concepts page)
+    generator = create_facades_generator(args.checkpoint, device)
     mode = "eval" if args.eval else "paper"
     photos = translate_labels(generator, labels, mode, args.seed, args.batch_size)
     save_results(paths, labels, photos, args.out, mode)
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

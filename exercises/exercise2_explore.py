@@ -23,19 +23,20 @@ Runtime: about 20 seconds on a 2-core laptop CPU for all four studies, a few on 
 
 import argparse
 import colorsys
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from pix2pix.device import pick_device
-from pix2pix.facades import (BACKGROUND, CMP_PALETTE, FACADE, MODEL_PALETTE, WINDOW,
-                             FacadeDesign, LabelError, design_facade, ids_to_rgb, load_label,
-                             off_palette_fraction, validate_label)
+from pix2pix.errors import run_script
+from pix2pix.facade_design import FacadeDesign, design_facade
+from pix2pix.facades import (BACKGROUND, CMP_PALETTE, FACADE, MODEL_PALETTE, WINDOW, ids_to_rgb,
+                             off_palette_fraction, read_label)
 from pix2pix.figures import save_image_grid
-from pix2pix.inference import label_to_tensor, tensor_to_image, translate
-from pix2pix.official import CheckpointError, create_facades_generator
+from pix2pix.images import to_batch, to_uint8
+from pix2pix.inference import translate
+from pix2pix.official import create_facades_generator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT
 
 # -----------------------------------------------------------------------------
@@ -61,23 +62,15 @@ HUE_SHIFTS = (30, 90)  # degrees added to the hue of every class colour
 CONSISTENCY_RUNS = 8  # paper-mode runs of one label, each with its own dropout seed
 
 
-def load_generator(checkpoint, device):
-    """The official generator with its weights, loaded strictly; exits with the fix if missing."""
-    try:
-        return create_facades_generator(checkpoint, device)
-    except (FileNotFoundError, CheckpointError) as error:
-        sys.exit(f"error: {error}")
-
-
 def run(generator, labels, args, mode="paper", seed=None):
     """Translate RGB labels; returns (N, 256, 256, 3) uint8 photos and prints the time per image.
 
     The labels go in as they are: the colour study depends on *not* snapping them to the palette.
     """
     start = time.perf_counter()
-    fake_images = translate(generator, label_to_tensor(labels), mode=mode,
+    fake_images = translate(generator, to_batch(labels), mode=mode,
                             seed=args.seed if seed is None else seed)
-    photos = tensor_to_image(fake_images)  # copying to the CPU waits for the GPU to finish
+    photos = to_uint8(fake_images)  # copying to the CPU waits for the GPU to finish
     per_image = (time.perf_counter() - start) / len(labels)
     print(f"  ({len(labels)} images, {per_image:.3f} s per image, {mode} mode)")
     return photos
@@ -215,12 +208,8 @@ def study_consistency(generator, args):
 
 
 def check_own_label(path):
-    """Validate a student's label and read it as the model's input; exits with the reason."""
-    try:
-        report = validate_label(path)
-        label = load_label(path)
-    except LabelError as error:
-        sys.exit(f"error: {error}")
+    """Read a student's label as the model's input and print what was found in it."""
+    label, report = read_label(path)
     print(f"{Path(path).name}: " + report.summary().replace("\n", "\n    "))
     return label
 
@@ -229,7 +218,8 @@ def translate_own_label(generator, label, path, args):
     """Translate the checked label as exercise 1 does and save it next to its photo."""
     mode = "eval" if args.eval else "paper"
     photo = run(generator, [label], args, mode=mode)[0]
-    return save_image_grid([[label, photo]], args.out / f"{Path(path).stem}_translated.png",
+    out = args.out / f"{Path(path).stem}_translated_{mode}.png"  # --eval keeps the paper one
+    return save_image_grid([[label, photo]], out,
                            column_titles=["label (model palette)", f"photo ({mode} mode)"])
 
 
@@ -237,7 +227,7 @@ STUDIES = {"windows": study_windows, "partial": study_partial, "colours": study_
            "consistency": study_consistency}  # in the order "all" runs them
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 2: four studies of what the "
                                      "pretrained facades generator does with label variations.")
     parser.add_argument("--study", choices=(*STUDIES, "all"), default=None,
@@ -258,20 +248,17 @@ def main():
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
     parser.add_argument("--quick", action="store_true",
                         help="two consistency runs instead of --runs, as CI does (default: off)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.quick:
         args.runs = 2
     study = args.study or ("all" if args.label is None else None)
     names = list(STUDIES) if study == "all" else [study] if study else []
     if "consistency" in names and args.runs < 2:
-        sys.exit("error: --runs must be at least 2 to measure a spread.")
-    try:
-        device = pick_device(args.device)
-    except RuntimeError as error:
-        sys.exit(f"error: {error}")
+        parser.error("--runs must be at least 2 to measure a spread.")
+    device = pick_device(args.device)
     label = check_own_label(args.label) if args.label is not None else None
 
-    generator = load_generator(args.checkpoint, device)
+    generator = create_facades_generator(args.checkpoint, device)
     for name in names:
         print(f"{name}:")
         print(f"  saved {STUDIES[name](generator, args)}")
@@ -280,4 +267,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main)

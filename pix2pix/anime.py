@@ -7,8 +7,8 @@ cuts every file in two and writes the halves, resized to 256x256, as two files w
     anime_processed/{train,val}/sketches/NAME.png   the input image x
     anime_processed/{train,val}/colors/NAME.png     the target image y
 
-Used by ``preprocess_anime_sketches.py`` and the Exercise 3 page; :mod:`pix2pix.synthetic` writes
-the same layout, so :mod:`pix2pix.data` reads both.
+which is the paired layout of :mod:`pix2pix.data`, the module that reads it. Used by
+``preprocess_anime_sketches.py`` and the Exercise 3 page.
 """
 
 import contextlib
@@ -18,13 +18,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.data import SPLITS, pair_folders
+from pix2pix.download import DownloadError
+from pix2pix.paths import PROJECT_ROOT, atomic_write
 
 KAGGLE_DATASET = "ktaebum/anime-sketch-colorization-pair"
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"
 RAW_DIR = PROJECT_ROOT / "data"  # the Kaggle zip unpacked here: data/train, data/val, or deeper
 PROCESSED_DIR = PROJECT_ROOT / "anime_processed"
-SPLITS = ("train", "val")
 RAW_SIZE = (1024, 512)  # width, height of one side-by-side pair
 IMAGE_SIZE = 256  # the paper's resolution; training crops from a 286 resize of this
 CREDENTIALS_HINT = (
@@ -33,10 +34,6 @@ CREDENTIALS_HINT = (
     "KAGGLE_USERNAME and KAGGLE_KEY (newer tokens: KAGGLE_API_TOKEN). Or download the zip by hand "
     f"from {KAGGLE_URL} and unzip it into the --raw folder (default: {RAW_DIR})."
 )
-
-
-class DownloadError(RuntimeError):
-    """The Kaggle download failed; the message says how to fix it."""
 
 
 # -----------------------------------------------------------------------------
@@ -94,9 +91,9 @@ def list_jobs(raw_root, out_root=PROCESSED_DIR, limit=None):
         sources = sorted(folder.glob("*.png"))
         if limit is not None:
             sources = sources[:limit]
+        input_dir, target_dir = pair_folders(out_root, split)
         for source in sources:
-            jobs.append(Job(source, out_root / split / "sketches" / source.name,
-                            out_root / split / "colors" / source.name))
+            jobs.append(Job(source, input_dir / source.name, target_dir / source.name))
     return jobs
 
 
@@ -148,10 +145,9 @@ def process_job(job, size=IMAGE_SIZE):
                               f"expected {RAW_SIZE[0]}x{RAW_SIZE[1]}")
     for half, path in zip(split_pair(pair_image), (job.sketch_path, job.color_path)):
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        # bicubic, as the official code resizes: smooth, keeps the sketch's thin lines visible
-        half.resize((size, size), Image.BICUBIC).save(temporary, format="PNG")
-        temporary.replace(path)
+        with atomic_write(path) as temporary:
+            # bicubic, as the official code resizes: smooth, keeps the sketch's thin lines visible
+            half.resize((size, size), Image.BICUBIC).save(temporary, format="PNG")
     return "written", ""
 
 
@@ -187,15 +183,14 @@ def verify_processed(out_root=PROCESSED_DIR, size=IMAGE_SIZE):
     out_root = Path(out_root)
     result = Verification()
     for split in SPLITS:
-        sketches = {p.name for p in (out_root / split / "sketches").glob("*.png")}
-        colors = {p.name for p in (out_root / split / "colors").glob("*.png")}
+        folders = pair_folders(out_root, split)
+        sketches, colors = ({p.name for p in folder.glob("*.png")} for folder in folders)
         paired = sorted(sketches & colors)
-        for kind, alone in (("sketches", sketches - colors), ("colors", colors - sketches)):
-            result.unpaired += [str(out_root / split / kind / name) for name in sorted(alone)]
+        for folder, alone in zip(folders, (sketches - colors, colors - sketches)):
+            result.unpaired += [str(folder / name) for name in sorted(alone)]
         good = 0
         for name in paired:
-            problems = [_image_problem(out_root / split / kind / name, size)
-                        for kind in ("sketches", "colors")]
+            problems = [_image_problem(folder / name, size) for folder in folders]
             problems = [p for p in problems if p]
             result.unreadable += problems
             good += not problems

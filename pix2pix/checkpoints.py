@@ -1,13 +1,15 @@
-"""Checkpoints of a training run: atomic, complete, and loadable with ``weights_only=True``.
+"""The files of a run folder: the resume checkpoint, the trained generator and its config.
 
-A checkpoint holds everything the next epoch depends on -- both networks, both optimizers, the
-gradient scaler, the epoch and every random generator -- so a resumed run continues exactly as
-one that never stopped. It holds only tensors and plain Python values: ``torch.load`` with
-``weights_only=True`` reads it without running any code, as it must for a file that may come
-from someone else. Used by :mod:`pix2pix.train`.
+``checkpoint.pt`` holds everything the next epoch depends on -- both networks, both optimizers,
+the gradient scaler, the epoch and every random generator -- so a resumed run continues exactly
+as one that never stopped. ``generator.pt`` is G's weights alone, a plain ``state_dict``, and
+``config.json`` the :class:`~pix2pix.config.TrainConfig` that says how to rebuild G around them.
+Every file holds only tensors and plain values and is read with ``weights_only=True``: a file
+that may come from someone else cannot run code when it is loaded. Each is written atomically.
+Used by :mod:`pix2pix.train`, ``translate.py`` and the Exercise 3 page.
 """
 
-import os
+import json
 import random
 from dataclasses import asdict
 from pathlib import Path
@@ -15,7 +17,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ARCHITECTURE = ("image_size", "ngf", "ndf", "norm")  # settings that decide the weights' shapes
+from pix2pix.config import ARCHITECTURE, TrainConfig
+from pix2pix.distributed import unwrap
+from pix2pix.models import UNetGenerator
+from pix2pix.official import CheckpointError
+from pix2pix.paths import atomic_write
+
+CHECKPOINT_NAME = "checkpoint.pt"  # everything needed to resume
+GENERATOR_NAME = "generator.pt"  # G's weights alone: a plain state_dict for inference
+CONFIG_NAME = "config.json"
 
 
 def random_states():
@@ -46,57 +56,130 @@ def restore_random_states(states):
 
 
 def atomic_save(obj, path):
-    """Write to a temporary file, then rename: a crash mid-write never breaks the old file."""
-    path = Path(path)
-    temporary = path.with_name(path.name + ".tmp")
-    try:
+    """``torch.save`` through :func:`~pix2pix.paths.atomic_write`: never a half-written file."""
+    with atomic_write(path) as temporary:
         torch.save(obj, temporary)
-        os.replace(temporary, path)  # atomic on one file system: old file or new, never half
-    except BaseException:  # a full disk, Ctrl+C: keep no half-written file around
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def plain_state_dict(module):
     """A module's weights as contiguous CPU tensors, unwrapped from DDP."""
-    module = getattr(module, "module", module)
-    return {k: v.detach().contiguous().cpu() for k, v in module.state_dict().items()}
+    return {k: v.detach().contiguous().cpu() for k, v in unwrap(module).state_dict().items()}
 
 
-def save_checkpoint(path, models, optimizers, precision, epoch, config):
-    """Everything needed to continue after ``epoch`` completed epochs."""
-    generator, discriminator = models
-    optimizer_g, optimizer_d = optimizers
+# -----------------------------------------------------------------------------
+# The resume checkpoint
+
+
+def save_checkpoint(path, pix2pix, epoch):
+    """Everything needed to continue a :class:`~pix2pix.step.Pix2Pix` after ``epoch`` epochs."""
+    has_d = pix2pix.discriminator is not None
     atomic_save({
-        "generator": plain_state_dict(generator),
-        "discriminator": plain_state_dict(discriminator),
-        "optimizer_g": optimizer_g.state_dict(),
-        "optimizer_d": optimizer_d.state_dict(),
-        "scaler": precision.scaler.state_dict(),
+        "generator": plain_state_dict(pix2pix.generator),
+        "discriminator": plain_state_dict(pix2pix.discriminator) if has_d else {},
+        "optimizer_g": pix2pix.optimizer_g.state_dict(),
+        "optimizer_d": pix2pix.optimizer_d.state_dict() if has_d else {},
+        "scaler": pix2pix.precision.scaler.state_dict(),
         "epoch": epoch,
         "rng": random_states(),
-        "config": asdict(config),
     }, path)
 
 
-def load_for_resume(path, models, optimizers, precision, config):
-    """Load a checkpoint into the run's objects; returns the number of completed epochs.
+def check_same_networks(run_dir, config):
+    """Refuse to resume a run with networks of other sizes than those it was started with.
 
     Raises:
-        ValueError: the checkpoint's networks were built with other sizes than ``config``'s.
+        CheckpointError: the run's ``config.json`` differs in a setting that shapes the weights.
     """
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    changed = [f"{name} {state['config'][name]} (now {getattr(config, name)})"
-               for name in ARCHITECTURE if state["config"][name] != getattr(config, name)]
+    saved = read_config(run_dir)
+    changed = [f"{name} {getattr(saved, name)} (now {getattr(config, name)})"
+               for name in ARCHITECTURE if getattr(saved, name) != getattr(config, name)]
     if changed:
-        raise ValueError(f"{path} was trained with other network settings: {', '.join(changed)}. "
-                         "Resume with the flags it was started with (--quick, --ngf, --norm), "
-                         "or start a new run with --out NEW_FOLDER.")
-    for model, key in zip(models, ("generator", "discriminator")):
-        getattr(model, "module", model).load_state_dict(state[key], strict=True)
-    optimizers[0].load_state_dict(state["optimizer_g"])
-    optimizers[1].load_state_dict(state["optimizer_d"])
+        raise CheckpointError(
+            f"{run_dir} was trained with other network settings: {', '.join(changed)}. Resume "
+            "with the flags it was started with (--quick, --ngf, --norm), or start a new run "
+            "with --out NEW_FOLDER.")
+
+
+def load_for_resume(path, pix2pix):
+    """Load a checkpoint into the run's objects; returns the number of completed epochs."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    unwrap(pix2pix.generator).load_state_dict(state["generator"], strict=True)
+    pix2pix.optimizer_g.load_state_dict(state["optimizer_g"])
+    if pix2pix.discriminator is not None:
+        unwrap(pix2pix.discriminator).load_state_dict(state["discriminator"], strict=True)
+        pix2pix.optimizer_d.load_state_dict(state["optimizer_d"])
     if state["scaler"]:  # empty when the run was saved without fp16 loss scaling
-        precision.scaler.load_state_dict(state["scaler"])
+        pix2pix.precision.scaler.load_state_dict(state["scaler"])
     restore_random_states(state["rng"])
     return state["epoch"]
+
+
+# -----------------------------------------------------------------------------
+# The trained generator and its config
+
+
+def write_config(run_dir, config):
+    """Save the run's settings as ``config.json`` (the recipe that rebuilds its generator)."""
+    with atomic_write(Path(run_dir) / CONFIG_NAME) as temporary:
+        temporary.write_text(json.dumps(asdict(config), indent=2))
+
+
+def read_config(run_dir):
+    """The :class:`~pix2pix.config.TrainConfig` of a run folder.
+
+    Raises:
+        CheckpointError: the folder has no readable ``config.json``.
+    """
+    path = Path(run_dir) / CONFIG_NAME
+    try:
+        return TrainConfig.from_dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise CheckpointError(f"{run_dir} has no {CONFIG_NAME}, which says how its generator was "
+                              "built: give the run folder that exercise3_train.py wrote "
+                              "(its --out), with its config.json.") from None
+    except (ValueError, TypeError) as error:
+        raise CheckpointError(f"{path} is not a run's config ({error}): restore it from the "
+                              "run folder exercise3_train.py wrote.") from None
+
+
+def save_generator(run_dir, generator, name=GENERATOR_NAME):
+    """Save G's weights alone into the run folder: the file inference loads."""
+    atomic_save(plain_state_dict(generator), Path(run_dir) / name)
+
+
+def load_trained_generator(path, device="cpu"):
+    """A trained G, ready for inference, from a run folder or a ``generator*.pt`` inside one.
+
+    Args:
+        path: a run folder (exercise 3's ``--out``), its ``generator.pt``, or a milestone's
+            ``generator_epoch_N.pt``.
+        device: where to put G.
+
+    Returns:
+        (generator, config): a :class:`~pix2pix.models.UNetGenerator` in eval mode, loaded with
+        ``strict=True``, and the :class:`~pix2pix.config.TrainConfig` of its run.
+
+    Raises:
+        CheckpointError: no such run, no ``config.json`` beside the weights, or weights that do
+            not fit the network the config describes; each message says what to give instead.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"no trained generator at {path}: give a run folder of "
+                              "exercises/exercise3_train.py (its --out, e.g. "
+                              "runs/exercise3_synthetic_quick) or its generator.pt.")
+    run_dir, weights = (path, path / GENERATOR_NAME) if path.is_dir() else (path.parent, path)
+    config = read_config(run_dir)
+    if not weights.is_file():
+        raise CheckpointError(f"{run_dir} holds no {weights.name} yet: the run writes it at the "
+                              "end, at Ctrl+C and at milestone epochs. Finish or interrupt it.")
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        generator = UNetGenerator(config.generator_config())
+        generator.load_state_dict(state, strict=True)
+    except (RuntimeError, ValueError, TypeError, AttributeError, OSError) as error:
+        reason = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{weights} does not hold the generator its {CONFIG_NAME} "
+                              f"describes ({reason}). Give the generator.pt of that run folder, "
+                              "next to its own config.json.") from None
+    return generator.to(device).eval(), config

@@ -2,6 +2,12 @@
 
 import torch
 
+from pix2pix.errors import FixableError
+
+
+class DeviceError(FixableError, RuntimeError):
+    """A ``--device`` this machine does not have; the message says which ones it has."""
+
 
 def pick_device(requested="auto"):
     """The device a script should run on.
@@ -14,7 +20,7 @@ def pick_device(requested="auto"):
         A ``torch.device``.
 
     Raises:
-        RuntimeError: the requested accelerator is not available; the message says what is.
+        DeviceError: the requested accelerator is not available, or the name is not a device.
     """
     if requested == "auto":
         if torch.cuda.is_available():
@@ -22,11 +28,15 @@ def pick_device(requested="auto"):
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    device = torch.device(requested)
+    try:
+        device = torch.device(requested)
+    except RuntimeError:
+        raise DeviceError(f"--device {requested!r} is not a device: use auto, cpu, cuda, "
+                          "cuda:1 or mps.") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"--device {requested} asked for a CUDA GPU, but PyTorch sees none. "
+        raise DeviceError(f"--device {requested} asked for a CUDA GPU, but PyTorch sees none. "
                            "Use --device cpu (or auto), or install a CUDA build of PyTorch.")
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError(f"--device {requested} asked for Apple's MPS, which is not available "
+        raise DeviceError(f"--device {requested} asked for Apple's MPS, which is not available "
                            "here. Use --device cpu (or auto).")
     return device

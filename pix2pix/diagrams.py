@@ -1,103 +1,29 @@
 """Diagrams of the two networks, measured from the real modules so they can never drift.
 
 Nothing here is typed in by hand: the U-Net diagram takes every channel count and feature-map
-size from a forward pass through :class:`~pix2pix.models.UNetGenerator` (with hooks on its
-blocks), and the PatchGAN figure finds the 70x70 receptive field by back-propagating from one of
-the 30x30 logits of :class:`~pix2pix.models.PatchGANDiscriminator`. Change a model and the
-figures change with it. Used by the "Concepts" page; ``docs/make_figures.py`` writes the PNGs.
+size from :func:`pix2pix.probes.feature_maps`, a forward pass through
+:class:`~pix2pix.models.UNetGenerator`, and the PatchGAN figure draws the receptive field that
+:func:`pix2pix.probes.receptive_field` measures on a real
+:class:`~pix2pix.models.PatchGANDiscriminator`. Change a model and the figures change with it.
+Drawn as :mod:`pix2pix.figures` draws, without pyplot. Used by the "Concepts" page;
+``docs/make_figures.py`` writes the PNGs.
 """
 
-from dataclasses import dataclass
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no window: works on servers and in CI
-
-import matplotlib.pyplot as plt  # noqa: E402  (must come after choosing the backend)
-import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
-
-# PNG metadata normally records the matplotlib version; leaving it out keeps the committed
-# figures byte-identical when only the library changes.
-PNG_METADATA = {"Software": None}
-
+from pix2pix.figures import save_figure
 
 # -----------------------------------------------------------------------------
-# U-Net: shapes measured with forward hooks
-
-
-@dataclass
-class FeatureMap:
-    """One feature map of the U-Net, as the diagram draws it.
-
-    Attributes:
-        name: "input", "encoder 1" ... "encoder 8", "decoder 1" ... "decoder 7" or "output".
-        channels: channels of the block's output.
-        size: height (= width) of the block's output.
-        skip_channels: for a decoder step, the channels of the encoder map concatenated to its
-            output (0 elsewhere); what the next step receives is ``skip_channels + channels``.
-    """
-
-    name: str
-    channels: int
-    size: int
-    skip_channels: int = 0
-
-
-def unet_feature_maps(generator, image_size=256):
-    """Run one image through ``generator`` and record the shape after every block.
-
-    Args:
-        generator: a :class:`~pix2pix.models.UNetGenerator` (any config).
-        image_size: side of the square test input; a multiple of 2**num_downs.
-
-    Returns:
-        A list of :class:`FeatureMap`: the input, each encoder step, each decoder step (with the
-        skip it is concatenated with) and the output, in the order the data flows.
-    """
-    shapes = {}
-    blocks = ([(f"encoder {i + 1}", block) for i, block in enumerate(generator.encoder)]
-              + [(f"decoder {i + 1}", block) for i, block in enumerate(generator.decoder)]
-              + [("output", generator.output)])
-
-    def remember(name):
-        def hook(module, inputs, output):
-            shapes[name] = tuple(output.shape)  # (1, C, H, W)
-        return hook
-
-    handles = [block.register_forward_hook(remember(name)) for name, block in blocks]
-    was_training = generator.training
-    generator.eval()
-    try:
-        with torch.no_grad():
-            image = torch.zeros(1, generator.config.in_channels, image_size, image_size)
-            generator(image)
-    finally:
-        generator.train(was_training)
-        for handle in handles:
-            handle.remove()
-
-    maps = [FeatureMap("input", generator.config.in_channels, image_size)]
-    encoder_maps = []
-    for name, _ in blocks:
-        _, channels, size, _ = shapes[name]
-        if name.startswith("decoder"):
-            # decoder step i is concatenated with the encoder map of the same size
-            skip = next(m for m in encoder_maps if m.size == size)
-            maps.append(FeatureMap(name, channels, size, skip_channels=skip.channels))
-        else:
-            maps.append(FeatureMap(name, channels, size))
-            if name.startswith("encoder"):
-                encoder_maps.append(maps[-1])
-    return maps
+# U-Net
 
 
 def draw_unet(feature_maps, path):
     """Draw the U-Net as a "U": encoder down the left, decoder up the right, skips across.
 
     Args:
-        feature_maps: the list :func:`unet_feature_maps` returns.
+        feature_maps: the list :func:`pix2pix.probes.feature_maps` returns.
         path: PNG file to write.
     """
     encoder = [m for m in feature_maps if m.name.startswith("encoder")]
@@ -106,7 +32,8 @@ def draw_unet(feature_maps, path):
     depth = len(encoder)  # the bottleneck sits at this level
     width = 2 * depth + 6  # horizontal room for both arms of the U
 
-    fig, ax = plt.subplots(figsize=(11, 6.2))
+    fig = Figure(figsize=(11, 6.2))
+    ax = fig.subplots()
     scale = 0.9 / max(m.channels + m.skip_channels for m in feature_maps)
 
     def box(x, level, channels, colour, label, skip=0):
@@ -152,107 +79,23 @@ def draw_unet(feature_maps, path):
     ax.set_ylim(-depth - 1.2, 0.7)
     ax.axis("off")
     ax.set_title("U-Net generator: channels × size², measured from pix2pix.models.UNetGenerator")
-    fig.savefig(path, dpi=90, bbox_inches="tight", metadata=PNG_METADATA)
-    plt.close(fig)
+    save_figure(fig, path, dpi=90)
 
 
 # -----------------------------------------------------------------------------
-# PatchGAN: the receptive field measured by a gradient probe
-
-
-@dataclass
-class ReceptiveField:
-    """Which input pixels one PatchGAN logit depends on.
-
-    Attributes:
-        logit: (row, column) of the probed logit in the output grid.
-        grid: (rows, columns) of the output grid, (30, 30) for a 256x256 pair.
-        top, left, bottom, right: the box of input pixels with a non-zero gradient
-            (inclusive, in image coordinates; may be clipped by the image border).
-        gradient: (H, W) magnitude of d logit / d input, summed over both images' channels.
-        logits: (rows, columns) the logits of the probe's forward pass.
-    """
-
-    logit: tuple
-    grid: tuple
-    top: int
-    left: int
-    bottom: int
-    right: int
-    gradient: torch.Tensor
-    logits: torch.Tensor
-
-    @property
-    def height(self):
-        return self.bottom - self.top + 1
-
-    @property
-    def width(self):
-        return self.right - self.left + 1
-
-
-def probe_receptive_field(discriminator, image_size=256, logit=None, seed=0):
-    """Back-propagate from one logit of ``discriminator`` to see which pixels it looks at.
-
-    The network runs in eval mode: in training mode BatchNorm mixes statistics of the whole
-    image into every position, and every logit would depend on every pixel.
-
-    Args:
-        discriminator: a :class:`~pix2pix.models.PatchGANDiscriminator`.
-        image_size: side of the random square pair fed to it.
-        logit: (row, column) to probe; default the centre of the grid.
-        seed: seed of the random pair.
-
-    Returns:
-        A :class:`ReceptiveField`.
-    """
-    generator = torch.Generator().manual_seed(seed)
-    half = discriminator.config.in_channels // 2
-    input_image = torch.randn(1, half, image_size, image_size, generator=generator,
-                              requires_grad=True)
-    other_image = torch.randn(1, discriminator.config.in_channels - half, image_size,
-                              image_size, generator=generator, requires_grad=True)
-    was_training = discriminator.training
-    discriminator.eval()
-    try:
-        logits = discriminator(input_image, other_image)  # (1, 1, 30, 30) for 256x256
-        rows, cols = logits.shape[-2:]
-        row, col = logit if logit is not None else (rows // 2, cols // 2)
-        logits[0, 0, row, col].backward()
-    finally:
-        discriminator.train(was_training)
-    gradient = (input_image.grad.abs().sum(1) + other_image.grad.abs().sum(1))[0]  # (H, W)
-    ys, xs = torch.nonzero(gradient, as_tuple=True)
-    return ReceptiveField((row, col), (rows, cols), int(ys.min()), int(xs.min()),
-                          int(ys.max()), int(xs.max()), gradient, logits[0, 0].detach())
-
-
-def receptive_field_from_layers(discriminator):
-    """The receptive field worked out on paper from the convolutions' kernels and strides.
-
-    Walking back from one output unit, each layer widens the field: r <- (r - 1) * stride + k.
-
-    Args:
-        discriminator: a :class:`~pix2pix.models.PatchGANDiscriminator`.
-
-    Returns:
-        The side of the square receptive field in input pixels (70 for the paper's D).
-    """
-    field = 1
-    convolutions = [m for m in discriminator.modules() if isinstance(m, nn.Conv2d)]
-    for conv in reversed(convolutions):
-        field = (field - 1) * conv.stride[0] + conv.kernel_size[0]
-    return field
+# PatchGAN
 
 
 def draw_patchgan(field, path):
     """Two panels: the probed logit's receptive field on the input, and the logit grid.
 
     Args:
-        field: a :class:`ReceptiveField` from :func:`probe_receptive_field`.
+        field: a :class:`~pix2pix.probes.ReceptiveField` from
+            :func:`~pix2pix.probes.receptive_field`.
         path: PNG file to write.
     """
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.8))
+    fig = Figure(figsize=(10, 4.8))
+    left, right = fig.subplots(1, 2)
     size = field.gradient.shape[-1]
     left.imshow(torch.log1p(field.gradient / field.gradient.max() * 1e3).numpy(), cmap="magma",
                 extent=(0, size, size, 0))
@@ -275,8 +118,7 @@ def draw_patchgan(field, path):
         ax.set_yticks([])
     fig.suptitle("PatchGAN, measured by back-propagating from one logit of an untrained D",
                  fontsize=11)
-    fig.savefig(path, dpi=90, bbox_inches="tight", metadata=PNG_METADATA)
-    plt.close(fig)
+    save_figure(fig, path, dpi=90)
 
 
 # -----------------------------------------------------------------------------
@@ -299,7 +141,8 @@ def draw_first_filters(generator, path, columns=16):
     rows = -(-count // columns)
     low, high = weight.amin(dim=(1, 2, 3), keepdim=True), weight.amax(dim=(1, 2, 3), keepdim=True)
     images = (weight - low) / (high - low + 1e-8)  # each filter stretched to [0, 1]
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.6, rows * 0.6))
+    fig = Figure(figsize=(columns * 0.6, rows * 0.6))
+    axes = fig.subplots(rows, columns, squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < count and images.shape[1] == 3:
@@ -307,5 +150,4 @@ def draw_first_filters(generator, path, columns=16):
         elif index < count:
             ax.imshow(images[index].mean(0).numpy(), cmap="gray", interpolation="nearest")
     fig.suptitle(f"the {count} first-layer filters (4×4) of the generator", fontsize=10)
-    fig.savefig(path, dpi=90, bbox_inches="tight", metadata=PNG_METADATA)
-    plt.close(fig)
+    save_figure(fig, path, dpi=90)

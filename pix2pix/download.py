@@ -33,6 +33,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from pix2pix.errors import FixableError
 from pix2pix.models import UNetGenerator
 from pix2pix.official import (DOWNLOAD_HINT, CheckpointError, from_official_state_dict,
                               load_state_dict_file)
@@ -46,7 +47,7 @@ ALTERNATIVES = ("Alternatives: try again later (a partial download resumes where
                 "with --from-file PATH.")
 
 
-class DownloadError(Exception):
+class DownloadError(FixableError):
     """A failure the student can act on; the message says what happened and what to do."""
 
 

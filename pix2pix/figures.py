@@ -1,16 +1,41 @@
-"""Figures of the facade exercises: label/photo grids with a class legend, and the palettes.
+"""Figures of the facade exercises -- label/photo grids with a class legend, the palettes -- and
+the one way every figure of the course is written.
 
-Figures are built as ``matplotlib.figure.Figure`` objects without pyplot, so they are drawn by the
-Agg backend straight into files: the same on a laptop, a GPU server without a screen, and CI, and
-no window or global figure state is left behind. Used by exercises 1 and 2 and by
-``docs/make_facade_figures.py``.
+Every figure is built as a ``matplotlib.figure.Figure`` without pyplot and written by
+:func:`save_figure`: the Agg backend draws it straight into a file, the same on a laptop, on a
+GPU server without a screen and in CI, and no window or global figure state is left behind.
+:mod:`pix2pix.diagrams` and :mod:`pix2pix.train_figures` draw the same way. Used by exercises 1
+and 2 and by ``docs/make_figures.py``.
 """
+
+from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from pix2pix.facades import CLASS_NAMES, CMP_PALETTE, MODEL_PALETTE
+
+# PNG metadata normally records the matplotlib version; leaving it out keeps the committed
+# figures byte-identical when only the library changes.
+PNG_METADATA = {"Software": None}
+
+
+def save_figure(figure, path, dpi=100):
+    """Write ``figure`` as a PNG, cropped to what was drawn; the folder is created.
+
+    Args:
+        figure: a ``matplotlib.figure.Figure``.
+        path: the PNG to write.
+        dpi: pixels per inch of the figure's size.
+
+    Returns:
+        The path written, as a ``Path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi, bbox_inches="tight", metadata=PNG_METADATA)
+    return path
 
 
 def legend_handles(palette=MODEL_PALETTE):
@@ -62,9 +87,7 @@ def save_image_grid(rows, path, column_titles=(), row_titles=(), title=None, leg
     if title:
         figure.suptitle(title, fontsize=11)
     figure.tight_layout(rect=(0, 0, 1 - legend_width / width, 1))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
+    return save_figure(figure, path)
 
 
 def save_palette_legend(path):
@@ -91,6 +114,4 @@ def save_palette_legend(path):
     axis.text(2.3, 1.3, "CMP files\njet(12) row k", ha="center", fontsize=8)
     axis.set_xlim(-0.1, 5), axis.set_ylim(-11.3, 2.1), axis.axis("off")
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    return path
+    return save_figure(figure, path)

@@ -19,39 +19,11 @@ Used by exercises 1 and 2.
 
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 INFERENCE_MODES = ("paper", "eval")
-
-
-def label_to_tensor(labels):
-    """RGB labels as the model's input.
-
-    Args:
-        labels: one (H, W, 3) uint8 array or a list of them.
-
-    Returns:
-        (B, 3, H, W) float tensor in [-1, 1], the range the training images were scaled to.
-    """
-    batch = np.stack(labels) if isinstance(labels, (list, tuple)) else np.asarray(labels)[None]
-    images = torch.from_numpy(batch).permute(0, 3, 1, 2).float()  # (B, H, W, 3) -> (B, 3, H, W)
-    return images / 127.5 - 1
-
-
-def tensor_to_image(images):
-    """The generator's output as displayable images.
-
-    Args:
-        images: (B, 3, H, W) tensor in [-1, 1].
-
-    Returns:
-        (B, H, W, 3) uint8 array.
-    """
-    scaled = ((images.detach().cpu().float() + 1) * 127.5).round().clamp(0, 255)
-    return scaled.permute(0, 2, 3, 1).to(torch.uint8).numpy()  # (B, 3, H, W) -> (B, H, W, 3)
 
 
 class PerImageBatchNorm(nn.Module):

@@ -51,14 +51,19 @@ def generator_loss(fake_logits, fake_image, target_image, lambda_l1=LAMBDA_L1):
     rejects its outputs easily.
 
     Args:
-        fake_logits: D(x, G(x)) without detaching, e.g. (B, 1, 30, 30).
+        fake_logits: D(x, G(x)) without detaching, e.g. (B, 1, 30, 30); None when there is no
+            discriminator (the L1-only ablation of the paper's Table 1): no adversarial term.
         fake_image: G(x), (B, 3, H, W).
         target_image: y, (B, 3, H, W).
-        lambda_l1: weight of the L1 term (paper: 100).
+        lambda_l1: weight of the L1 term (paper: 100; 0 for the GAN-only ablations).
 
     Returns:
         A :class:`GeneratorLoss`.
     """
-    adversarial = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    if fake_logits is None:
+        adversarial = torch.zeros((), device=fake_image.device)
+    else:
+        adversarial = F.binary_cross_entropy_with_logits(fake_logits,
+                                                         torch.ones_like(fake_logits))
     l1 = F.l1_loss(fake_image, target_image)
     return GeneratorLoss(adversarial + lambda_l1 * l1, adversarial, l1)

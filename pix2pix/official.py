@@ -17,13 +17,16 @@ Two rules hold everywhere:
 
 import torch
 
+from pix2pix.errors import FixableError
 from pix2pix.models import GeneratorConfig, UNetGenerator
 from pix2pix.paths import FACADES_CHECKPOINT
 
-DOWNLOAD_HINT = "Run `python download_pretrained.py` (add --force to replace a bad file)."
+DOWNLOAD_HINT = ("Run `python download_pretrained.py` (add --force to replace a bad file), or, "
+                 "without internet, install a copy you were given with "
+                 "`python download_pretrained.py --from-file PATH`.")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(FixableError, ValueError):
     """A file that is not the checkpoint we expect; the message says what is wrong and the fix."""
 
 
@@ -183,13 +186,13 @@ def create_facades_generator(path=FACADES_CHECKPOINT, device="cpu"):
         which is how the paper runs it at test time (per-image statistics, dropout on).
 
     Raises:
-        FileNotFoundError: the checkpoint is missing; the message gives the download command.
-        CheckpointError: the file is not the official generator.
+        CheckpointError: the checkpoint is missing or is not the official generator; the
+            message gives the command that fixes it.
     """
     try:
         state_dict = load_state_dict_file(path)
     except FileNotFoundError:
-        raise FileNotFoundError(f"No pretrained generator at {path}. {DOWNLOAD_HINT}") from None
+        raise CheckpointError(f"No pretrained generator at {path}. {DOWNLOAD_HINT}") from None
     generator = UNetGenerator()
     generator.load_state_dict(from_official_state_dict(state_dict), strict=True)
     return generator.to(device)

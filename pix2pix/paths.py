@@ -5,6 +5,8 @@ Paths are found from this file's location, never from the current directory: a s
 from the project root.
 """
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -12,3 +14,49 @@ CHECKPOINT_DIR = PROJECT_ROOT / "checkpoints"
 # the file download_pretrained.py writes and exercises 1 and 2 load by default
 FACADES_CHECKPOINT = CHECKPOINT_DIR / "facades_label2photo.pth"
 SAMPLE_FACADES_DIR = PROJECT_ROOT / "sample_facades"
+
+
+@contextmanager
+def atomic_write(path):
+    """Write a file under a temporary name, then rename it: readers see the old file or the new.
+
+    A crash, a full disk or Ctrl+C in the middle of a write would otherwise leave a half-written
+    file under the real name, e.g. a checkpoint that no longer loads. The temporary name holds
+    the process id, so processes writing the same file at once (torchrun) never share one.
+
+    Args:
+        path: the file to write.
+
+    Yields:
+        The temporary ``Path`` to write to. It ends in ``.tmp``, so that a folder listing such as
+        ``*.png`` never picks up a file still being written: give libraries that choose a format
+        by suffix (PIL) the format by name.
+    """
+    path = Path(path)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)  # atomic on one file system: the old file or the new
+    except BaseException:  # a full disk, Ctrl+C: keep no half-written file around
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def distinct_stems(paths):
+    """One output name per input file, never the same twice, each still saying its source.
+
+    ``a/x.png`` and ``b/x.png`` would both save as ``x_photo.png`` and one would overwrite the
+    other; they become ``a_x`` and ``b_x``, and a name still shared gets a number.
+
+    Args:
+        paths: the input files.
+
+    Returns:
+        A list of strings, one per path, all different.
+    """
+    paths = [Path(path) for path in paths]
+    stems = [path.stem for path in paths]
+    stems = [f"{path.parent.name}_{stem}" if stems.count(stem) > 1 else stem
+             for path, stem in zip(paths, stems)]
+    return [f"{stem}_{stems[:i].count(stem) + 1}" if stems.count(stem) > 1 else stem
+            for i, stem in enumerate(stems)]

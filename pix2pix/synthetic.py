@@ -6,18 +6,17 @@ copying the lines is not enough, G must recognise circles, squares, triangles an
 
     circle -> red     square -> blue     triangle -> yellow     diamond -> green
 
-Files are written in the layout of :mod:`pix2pix.anime` (``{split}/sketches`` and
-``{split}/colors``), so training code cannot tell the two apart. Used by Exercise 3
-(``--data synthetic``) and by the tests.
+Files are written in the paired layout of :mod:`pix2pix.data`, like the anime pairs, so training
+code cannot tell the two apart. Used by Exercise 3 (``--data synthetic``) and by the tests.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.data import pair_folders
+from pix2pix.paths import PROJECT_ROOT, atomic_write
 
 SYNTHETIC_DIR = PROJECT_ROOT / "synthetic_processed"
 SHAPE_COLORS = {
@@ -77,7 +76,7 @@ def draw_pair(rng, size):
 
 
 def write_synthetic_dataset(out_root=SYNTHETIC_DIR, num_train=400, num_val=40, size=256, seed=0):
-    """Write the synthetic pairs as ``{split}/sketches/NAME.png`` and ``{split}/colors/NAME.png``.
+    """Write the synthetic pairs in the paired layout of :mod:`pix2pix.data`.
 
     Pair ``i`` of a split depends only on (seed, split, i), so a re-run writes identical files
     and files already present are kept: a second call is nearly free, and several processes
@@ -93,21 +92,36 @@ def write_synthetic_dataset(out_root=SYNTHETIC_DIR, num_train=400, num_val=40, s
     Returns:
         The folder, as a ``Path``.
     """
+    return write_pairs(out_root, draw_pair, (num_train, num_val), size, seed)
+
+
+def write_pairs(out_root, draw, counts, size, seed):
+    """Draw and write the pairs of a generated set, skipping those already on disk.
+
+    Args:
+        out_root: the folder to fill.
+        draw: ``draw(rng, size) -> (input, target)`` PIL images; ``rng`` is a
+            ``numpy.random.Generator`` seeded by (seed, split, index).
+        counts: (pairs in train, pairs in val).
+        size: side of every image.
+        seed: the set's seed.
+
+    Returns:
+        ``out_root`` as a ``Path``.
+    """
     out_root = Path(out_root)
-    for split_index, (split, count) in enumerate((("train", num_train), ("val", num_val))):
-        for folder in ("sketches", "colors"):
-            (out_root / split / folder).mkdir(parents=True, exist_ok=True)
+    for split_index, (split, count) in enumerate(zip(("train", "val"), counts)):
+        folders = pair_folders(out_root, split)
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
         for i in range(count):
-            name = f"{i:05d}.png"
-            sketch_path = out_root / split / "sketches" / name
-            color_path = out_root / split / "colors" / name
-            if sketch_path.exists() and color_path.exists():
+            paths = [folder / f"{i:05d}.png" for folder in folders]
+            if all(path.exists() for path in paths):
                 continue
-            pair = draw_pair(np.random.default_rng([seed, split_index, i]), size)
-            for image, path in zip(pair, (sketch_path, color_path)):
-                # write, then rename: under torchrun every process draws the set at once, and
-                # none may read another's half-written file
-                temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-                image.save(temporary, format="PNG")
-                os.replace(temporary, path)
+            pair = draw(np.random.default_rng([seed, split_index, i]), size)
+            for image, path in zip(pair, paths):
+                # atomic: under torchrun every process draws the set at once, and none may read
+                # another's half-written file
+                with atomic_write(path) as temporary:
+                    image.save(temporary, format="PNG")
     return out_root

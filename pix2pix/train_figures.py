@@ -1,15 +1,18 @@
 """Pictures of a training run: sketch / generated / target grids and the loss curves.
 
-Written by :func:`pix2pix.train.fit` into the run folder and shown on the Exercise 3 page.
+Written by :func:`pix2pix.train.fit` into the run folder and shown on the Exercise 3 page; drawn
+as :mod:`pix2pix.figures` draws every figure, without pyplot.
 """
 
-import matplotlib
+import math
 
-matplotlib.use("Agg")  # files only: training runs on servers without a display
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+from pix2pix.figures import save_figure
+from pix2pix.images import to_uint8
 
-from pix2pix.data import to_image  # noqa: E402
+LN_2 = math.log(2)  # the loss of a D that cannot tell real from fake and answers 0.5
 
 
 def save_sample_grid(input_images, fake_images, target_images, path, title=""):
@@ -23,19 +26,20 @@ def save_sample_grid(input_images, fake_images, target_images, path, title=""):
         title: a line above the grid, e.g. "epoch 25".
     """
     rows = len(input_images)
-    figure, axes = plt.subplots(rows, 3, figsize=(6, 2 * rows + 0.4), squeeze=False)
+    figure = Figure(figsize=(6, 2 * rows + 0.4))
+    axes = figure.subplots(rows, 3, squeeze=False)
     columns = (("sketch (x)", input_images), ("generated G(x)", fake_images),
                ("target (y)", target_images))
     for col, (name, images) in enumerate(columns):
         axes[0][col].set_title(name, fontsize=9)
-        for row in range(rows):
-            axes[row][col].imshow(to_image(images[row]))
-            axes[row][col].axis("off")
+        for row, image in enumerate(to_uint8(images)):
+            axes[row][col].imshow(image)
+            # a thin frame, not axis("off"): white drawings on a white page need an edge
+            axes[row][col].set_xticks([]), axes[row][col].set_yticks([])
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path)
 
 
 def save_loss_curves(records, path):
@@ -47,11 +51,11 @@ def save_loss_curves(records, path):
         path: the PNG to write.
     """
     epochs = [r["epoch"] for r in records]
-    figure, (gan_axis, l1_axis, psnr_axis) = plt.subplots(1, 3, figsize=(12, 3.4))
+    figure = Figure(figsize=(12, 3.4))
+    gan_axis, l1_axis, psnr_axis = figure.subplots(1, 3)
     gan_axis.plot(epochs, [r["loss_D"] for r in records], label="loss_D")
     gan_axis.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
-    # ln 2 ~ 0.69: the loss of a D that cannot tell real from fake and answers 0.5
-    gan_axis.axhline(0.693, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
+    gan_axis.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
     gan_axis.set_title("adversarial losses")
     l1_axis.plot(epochs, [r["L1"] for r in records], label="train L1")
     l1_axis.plot(epochs, [r["val_L1"] for r in records], label="held-out L1")
@@ -60,7 +64,7 @@ def save_loss_curves(records, path):
     psnr_axis.set_title("PSNR in dB (higher is better)")
     for axis in (gan_axis, l1_axis, psnr_axis):
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epoch 1, 2, not 1.0, 1.5
         axis.legend(fontsize=8)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    save_figure(figure, path)

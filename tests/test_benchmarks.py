@@ -1,4 +1,4 @@
-"""The benchmark scripts run (in their seconds-long smoke mode) and the fast training step gives
+"""The benchmark scripts run (in their seconds-long quick mode) and the fast training step gives
 the same losses as the float32 step. Speed itself is measured by the benchmarks, not here."""
 
 import subprocess
@@ -8,15 +8,15 @@ import torch
 
 from benchmarks.bench_train import AGREEMENT_TOLERANCE, loss_agreement, losses_over_steps
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.train import TrainConfig
+from pix2pix.config import TrainConfig
 
 TINY = TrainConfig(image_size=32, ngf=8, ndf=8)
 
 
-def run_smoke(script, tmp_path):
-    """Run ``benchmarks/<script> --smoke`` from an unrelated directory; return its stdout."""
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks" / script), "--smoke"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+def run_quick(script, tmp_path):
+    """Run ``benchmarks/<script> --quick`` from an unrelated directory; return its stdout."""
+    command = [sys.executable, str(PROJECT_ROOT / "benchmarks" / script), "--quick"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
@@ -25,11 +25,11 @@ def ratio_lines(output):
     return [line for line in output.splitlines() if "x baseline" in line]
 
 
-def test_bench_train_smoke_prints_speedups_loader_rates_and_agreement(tmp_path):
-    output = run_smoke("bench_train.py", tmp_path)
+def test_bench_train_quick_prints_speedups_loader_rates_and_agreement(tmp_path):
+    output = run_quick("bench_train.py", tmp_path)
     lines = output.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("configuration"))
-    # the baseline, then fp32/mixed x contiguous/channels_last at the smoke batch size
+    # the baseline, then fp32/mixed x contiguous/channels_last at the quick batch size
     rows = [line.split() for line in lines[header + 1:header + 6]]
     assert lines[header + 1].startswith("baseline") and rows[0][-1] == "1.00x"
     # every configuration is also compared with fp32 + contiguous at its own batch size, and
@@ -44,8 +44,8 @@ def test_bench_train_smoke_prints_speedups_loader_rates_and_agreement(tmp_path):
     assert output.rstrip().splitlines()[-1].startswith("agreement: OK")
 
 
-def test_bench_inference_smoke_prints_both_modes_against_the_baseline(tmp_path):
-    output = run_smoke("bench_inference.py", tmp_path)
+def test_bench_inference_quick_prints_both_modes_against_the_baseline(tmp_path):
+    output = run_quick("bench_inference.py", tmp_path)
     lines = ratio_lines(output)
     assert lines[0].startswith("baseline")
     # paper and eval x fp32/mixed x contiguous/channels_last x batch 1 and 8

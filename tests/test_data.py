@@ -6,19 +6,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from pix2pix.data import PairedFolderDataset, load_size_for, to_image, to_tensor
+from pix2pix.data import PairedDataset, load_size_for
+from pix2pix.images import to_tensor
 from pix2pix.synthetic import SHAPE_COLORS, draw_pair, write_synthetic_dataset
 
 
 def test_jitter_resizes_to_286_before_cropping_256():
     assert load_size_for(256) == 286 and load_size_for(64) == 72
-
-
-def test_tensor_range_is_minus_one_to_one_and_round_trips():
-    image = Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5)
-    tensor = to_tensor(image)
-    assert tensor.shape == (3, 4, 4) and tensor.min() >= -1 and tensor.max() <= 1
-    assert np.array_equal(np.asarray(to_image(tensor)), np.asarray(image))
 
 
 def test_synthetic_sketch_is_lines_and_fills_use_the_shape_palette():
@@ -47,7 +41,7 @@ def test_sketch_and_colour_get_the_same_crop_and_flip(tmp_path):
         noise = np.random.default_rng(i).integers(0, 256, (64, 64, 3), dtype=np.uint8)
         for folder in ("sketches", "colors"):
             Image.fromarray(noise).save(root / "train" / folder / f"{i}.png")
-    dataset = PairedFolderDataset(root, "train", crop_size=32, augment=True)
+    dataset = PairedDataset(root, "train", crop_size=32, augment=True)
     crops = set()
     for epoch in range(3):
         dataset.set_epoch(epoch)
@@ -61,7 +55,7 @@ def test_sketch_and_colour_get_the_same_crop_and_flip(tmp_path):
 
 def test_same_epoch_and_index_give_the_same_augmentation(tmp_path):
     root = write_synthetic_dataset(tmp_path, num_train=2, num_val=1, size=32)
-    dataset = PairedFolderDataset(root, "train", crop_size=32, seed=1)
+    dataset = PairedDataset(root, "train", crop_size=32, seed=1)
     dataset.set_epoch(7)
     first = dataset[1]
     dataset.set_epoch(8)
@@ -71,15 +65,15 @@ def test_same_epoch_and_index_give_the_same_augmentation(tmp_path):
 
 def test_evaluation_pairs_are_only_resized(tmp_path):
     root = write_synthetic_dataset(tmp_path, num_train=1, num_val=1, size=32)
-    input_image, _ = PairedFolderDataset(root, "val", crop_size=32, augment=False)[0]
+    input_image, _ = PairedDataset(root, "val", crop_size=32, augment=False)[0]
     assert torch.equal(input_image, to_tensor(Image.open(root / "val/sketches/00000.png")))
 
 
 def test_the_decoded_cache_gives_exactly_the_pixels_of_the_png_path(tmp_path):
     root = write_synthetic_dataset(tmp_path, num_train=6, num_val=2, size=32)
     for split, augment in (("train", True), ("val", False)):
-        from_png = PairedFolderDataset(root, split, crop_size=32, augment=augment)
-        cached = PairedFolderDataset(root, split, crop_size=32, augment=augment, cache=True)
+        from_png = PairedDataset(root, split, crop_size=32, augment=augment)
+        cached = PairedDataset(root, split, crop_size=32, augment=augment, cache=True)
         for epoch in range(3):  # several crops and flips of every pair
             from_png.set_epoch(epoch), cached.set_epoch(epoch)
             for index in range(len(from_png)):
@@ -89,19 +83,19 @@ def test_the_decoded_cache_gives_exactly_the_pixels_of_the_png_path(tmp_path):
 
 def test_the_cache_is_reused_and_written_anew_when_the_folder_changes(tmp_path):
     root = write_synthetic_dataset(tmp_path, num_train=4, num_val=1, size=32)
-    cache = PairedFolderDataset(root, "train", crop_size=32, cache=True).cache_file
+    cache = PairedDataset(root, "train", crop_size=32, cache=True).cache_file
     written = cache.stat().st_mtime_ns
-    limited = PairedFolderDataset(root, "train", crop_size=32, cache=True, limit=2)
+    limited = PairedDataset(root, "train", crop_size=32, cache=True, limit=2)
     assert cache.stat().st_mtime_ns == written and len(limited) == 2  # one cache serves both
     write_synthetic_dataset(root, num_train=5, num_val=1, size=32)  # one more pair
-    grown = PairedFolderDataset(root, "train", crop_size=32, cache=True)
+    grown = PairedDataset(root, "train", crop_size=32, cache=True)
     assert len(grown) == 5 and np.load(cache, mmap_mode="r").shape[0] == 5
     assert [p.name for p in cache.parent.iterdir() if "tmp" in p.name] == []
 
 
 def test_a_dataset_sent_to_a_worker_leaves_the_opened_cache_behind(tmp_path):
     root = write_synthetic_dataset(tmp_path, num_train=4, num_val=1, size=32)
-    dataset = PairedFolderDataset(root, "train", crop_size=32, cache=True)
+    dataset = PairedDataset(root, "train", crop_size=32, cache=True)
     dataset[0]  # opens the memory map
     copy = pickle.loads(pickle.dumps(dataset))
     assert dataset.decoded is not None and copy.decoded is None

@@ -24,8 +24,8 @@ def test_exercise1_translates_the_samples_and_saves_grid_and_photos(official_che
                         "--quick", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "s per image, paper mode, cpu" in result.stdout
-    photos = sorted((tmp_path / "out").glob("*_photo.png"))
-    assert len(photos) == 2 and (tmp_path / "out" / "grid.png").is_file()
+    photos = sorted((tmp_path / "out").glob("*_photo_paper.png"))
+    assert len(photos) == 2 and (tmp_path / "out" / "grid_paper.png").is_file()
     assert np.asarray(Image.open(photos[0])).shape == (256, 256, 3)
 
 

@@ -7,7 +7,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-from pix2pix.facades import CMP_PALETTE, FacadeDesign, design_facade
+from pix2pix.facade_design import FacadeDesign, design_facade
+from pix2pix.facades import CMP_PALETTE
 from pix2pix.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise2_explore.py"
@@ -40,7 +41,7 @@ def test_exercise2_validates_and_translates_a_students_cmp_style_label(official_
                         "--label", tmp_path / "my_facade.png", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "size 300x500, read as CMP class ids, off-palette 0.0%" in result.stdout
-    assert (tmp_path / "out" / "my_facade_translated.png").is_file()
+    assert (tmp_path / "out" / "my_facade_translated_paper.png").is_file()
     assert not (tmp_path / "out" / "windows.png").exists()  # --label alone runs no study
 
 

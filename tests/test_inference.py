@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pix2pix.inference import (label_to_tensor, paper_mode, tensor_to_image, translate)
+from pix2pix.inference import paper_mode, translate
 from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights
 
 SMALL = dict(ngf=4, num_downs=6)  # 64x64 inputs, the same layers as unet_256 at a tenth the size
@@ -102,10 +102,3 @@ def test_eval_mode_is_model_eval():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="mode must be"):
         translate(small_generator(), images(1), mode="train")
-
-
-def test_labels_and_images_convert_to_and_from_minus_one_to_one():
-    label = (torch.rand(64, 64, 3) * 255).to(torch.uint8).numpy()
-    tensor = label_to_tensor([label, label])
-    assert tensor.shape == (2, 3, 64, 64) and tensor.min() >= -1 and tensor.max() <= 1
-    assert (tensor_to_image(tensor)[1] == label).all()

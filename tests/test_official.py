@@ -127,5 +127,5 @@ def test_an_html_error_page_is_refused_with_the_fix(tmp_path):
 
 
 def test_a_missing_file_names_the_download_command(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python download_pretrained.py"):
+    with pytest.raises(CheckpointError, match="python download_pretrained.py"):
         create_facades_generator(tmp_path / "nothing_here.pth")

@@ -11,12 +11,16 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
+from pix2pix.checkpoints import load_trained_generator
+from pix2pix.config import TrainConfig
+from pix2pix.data import make_loaders
+from pix2pix.distributed import Distributed
 from pix2pix.models import UNetGenerator, init_weights
+from pix2pix.official import CheckpointError
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.synthetic import write_synthetic_dataset
-from pix2pix.train import (TrainConfig, TrainingDiverged, evaluate, fit, learning_rate,
-                           load_trained_generator, make_loaders, milestone_epochs, readable,
-                           Distributed)
+from pix2pix.train import (RunFolderError, TrainingDiverged, evaluate, fit, learning_rate,
+                           milestone_epochs, readable)
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise3_train.py"
 
@@ -82,7 +86,8 @@ def test_a_short_synthetic_run_lowers_held_out_l1_well_below_the_untrained_gener
 
 def test_generator_weights_load_strictly_for_inference(shapes, tmp_path):
     fit(tiny_config(shapes, tmp_path, epochs=1))
-    generator = load_trained_generator(tmp_path)
+    generator, config = load_trained_generator(tmp_path)
+    assert config.ngf == 8 and not generator.training
     state = torch.load(tmp_path / "generator.pt", weights_only=True)
     assert all(torch.equal(state[k], v) for k, v in generator.state_dict().items())
     checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
@@ -102,13 +107,13 @@ def test_resuming_gives_the_same_losses_as_an_uninterrupted_run(shapes, tmp_path
 
 def test_an_existing_run_is_never_overwritten_without_resume(shapes, tmp_path):
     fit(tiny_config(shapes, tmp_path, epochs=1))
-    with pytest.raises(FileExistsError, match="--resume"):
+    with pytest.raises(RunFolderError, match="--resume"):
         fit(tiny_config(shapes, tmp_path, epochs=1))
 
 
 def test_resuming_with_other_network_sizes_names_them_instead_of_crashing(shapes, tmp_path):
     fit(tiny_config(shapes, tmp_path, epochs=1))
-    with pytest.raises(ValueError, match=r"ngf 8 \(now 16\).*--out NEW_FOLDER"):
+    with pytest.raises(CheckpointError, match=r"ngf 8 \(now 16\).*--out NEW_FOLDER"):
         fit(tiny_config(shapes, tmp_path, epochs=2, ngf=16), resume=True)
 
 
@@ -116,8 +121,15 @@ def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tm
     fit(tiny_config(shapes, tmp_path, epochs=1))
     before = (tmp_path / "checkpoint.pt").read_bytes()
     with pytest.raises(TrainingDiverged, match="NaN"):
-        fit(tiny_config(shapes, tmp_path, lambda_l1=float("nan")), resume=True)
+        # an infinite learning rate sends the weights, then the losses, to NaN
+        fit(tiny_config(shapes, tmp_path, epochs=2, lr=float("inf")), resume=True)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
+
+
+def test_resuming_a_finished_run_says_how_to_train_longer(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path, epochs=1))
+    with pytest.raises(RunFolderError, match="already trained 1 epochs.*--epochs larger than 1"):
+        fit(tiny_config(shapes, tmp_path, epochs=1), resume=True)
 
 
 def run_script(*args, **popen):

@@ -1,0 +1,85 @@
+"""The settings of a training run, their defaults, and the networks they describe.
+
+:class:`TrainConfig` is saved as ``config.json`` in every run folder: it is how a trained
+``generator.pt`` is rebuilt later (:func:`pix2pix.checkpoints.load_trained_generator`) and how a
+resumed run checks that it continues the same networks. Used by :mod:`pix2pix.train`, exercise 3
+and the benchmarks.
+"""
+
+import math
+from dataclasses import dataclass, fields
+from typing import Optional
+
+from pix2pix.errors import FixableError
+from pix2pix.losses import LAMBDA_L1
+from pix2pix.models import DiscriminatorConfig, GeneratorConfig
+
+ARCHITECTURE = ("image_size", "ngf", "ndf", "norm")  # settings that decide the weights' shapes
+
+
+class ConfigError(FixableError, ValueError):
+    """A setting that cannot work; the message names the flag and a value that does."""
+
+
+@dataclass
+class TrainConfig:
+    """Settings of a run; the defaults are the paper's and the course's."""
+
+    data_root: str = ""  # a folder in the paired layout of pix2pix.data
+    out_dir: str = ""  # the run folder: checkpoints, log, figures
+    epochs: int = 100
+    batch_size: int = 4  # per process; the paper used 1 (facades) to 10 (maps)
+    lr: float = 2e-4
+    beta1: float = 0.5  # lower than Adam's 0.9: less momentum keeps the GAN game stable
+    beta2: float = 0.999
+    lambda_l1: float = LAMBDA_L1
+    lr_decay: bool = False  # official schedule: constant for half the epochs, then linear to 0
+    image_size: int = 256  # a power of two; the U-Net halves it down to 1x1
+    ngf: int = 64
+    ndf: int = 64
+    norm: str = "batch"
+    train_limit: Optional[int] = None  # use only the first N training pairs
+    val_limit: Optional[int] = None
+    cache: bool = False  # decode the PNGs once into a uint8 file per split (pix2pix.data)
+    num_samples: int = 4  # val examples drawn in the milestone grids
+    workers: int = 4
+    seed: int = 0
+    device: str = "auto"
+    log_every: int = 10  # steps between progress-bar updates and NaN checks
+    preflight_steps: int = 5
+
+    def __post_init__(self):
+        checks = [
+            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+            (self.ngf >= 1 and self.ndf >= 1,
+             f"--ngf and --ndf must be at least 1 (the paper: 64), got {self.ngf}, {self.ndf}"),
+            (self.lr > 0, f"--lr must be positive (the paper: 2e-4), got {self.lr}"),
+            (self.lambda_l1 >= 0,
+             f"--lambda-l1 must be 0 or more (the paper: 100), got {self.lambda_l1}"),
+            (self.workers >= 0, f"--workers must be 0 or more, got {self.workers}"),
+            (self.norm in ("batch", "instance", "none"),
+             f"--norm must be batch, instance or none, got {self.norm!r}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        num_downs = round(math.log2(self.image_size)) if self.image_size > 0 else 0
+        if 2 ** num_downs != self.image_size or num_downs < 5:
+            raise ConfigError(f"the image size must be a power of two >= 32 (the U-Net halves "
+                              f"it down to 1x1), got {self.image_size}")
+
+    @classmethod
+    def from_dict(cls, values):
+        """A config from a saved ``config.json``; settings it does not know keep their defaults."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})
+
+    def generator_config(self):
+        """The U-Net for this image size: one halving per level down to a 1x1 bottleneck."""
+        return GeneratorConfig(ngf=self.ngf, num_downs=round(math.log2(self.image_size)),
+                               norm=self.norm)
+
+    def discriminator_config(self):
+        """The 70x70 PatchGAN."""
+        return DiscriminatorConfig(ndf=self.ndf, norm=self.norm)
