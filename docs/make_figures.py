@@ -7,7 +7,7 @@ to a script shows up in the pages the next time this runs. The groups:
   PatchGAN receptive field measured on a real ``PatchGANDiscriminator``, both facade palettes and
   the sample labels of ``sample_facades/``;
 * ``--training`` (about two minutes on a 2-core CPU): runs the Exercise 3 page's shapes command,
-  ``exercises/exercise3_train.py --data synthetic --quick --epochs 60 --lr-decay``, and copies
+  ``exercises/exercise3_train.py --data synthetic --quick --epochs 60``, and copies
   its sample grids and loss curves;
 * ``--with-weights``: the figures of the official pretrained generator; they need
   ``checkpoints/facades_label2photo.pth`` (``python download_pretrained.py``), and the pages
@@ -93,7 +93,7 @@ def make_training_figures(out):
     with tempfile.TemporaryDirectory() as run_dir:
         command = [sys.executable, str(PROJECT_ROOT / "exercises" / "exercise3_train.py"),
                    "--data", "synthetic", "--quick", "--epochs", str(TRAINING_EPOCHS),
-                   "--lr-decay", "--out", run_dir, "--device", "cpu"]
+                   "--out", run_dir, "--device", "cpu"]
         print("running:", " ".join(command[1:]))
         subprocess.run(command, check=True)
         run = Path(run_dir)

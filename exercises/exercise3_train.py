@@ -6,9 +6,10 @@ that tell you whether it is working, and keep a run alive through crashes and Ct
 Command (from any directory):
 
     python exercises/exercise3_train.py --data synthetic --quick      # CPU, under a minute
-    python exercises/exercise3_train.py --data synthetic --quick --epochs 60 --lr-decay  # 2 min
+    python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 2 minutes
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
+    python exercises/exercise3_train.py --data synthetic --quick --objective l1   # an ablation
 
 ``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first.
 
@@ -33,10 +34,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from pix2pix.anime import PROCESSED_DIR
-from pix2pix.config import TrainConfig
+from pix2pix.config import GENERATORS, OBJECTIVES, TrainConfig
 from pix2pix.data import SPLITS, pair_folders
 from pix2pix.device import pick_device
 from pix2pix.errors import FixableError, run_script
+from pix2pix.models import PATCH_SIZES
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.train import fit, milestone_epochs
@@ -94,9 +96,20 @@ def parse_args(argv=None):
                         help=f"Adam learning rate (default: {DEFAULTS.lr})")
     parser.add_argument("--lambda-l1", type=float, default=DEFAULTS.lambda_l1,
                         help=f"weight of the L1 term (default: {DEFAULTS.lambda_l1:g})")
-    parser.add_argument("--lr-decay", action="store_true",
-                        help="official schedule: linear decay to 0 over the second half "
-                             "(default: constant lr)")
+    parser.add_argument("--lr-decay", action=argparse.BooleanOptionalAction,
+                        default=DEFAULTS.lr_decay,
+                        help="the official schedule: constant for the first half of the epochs, "
+                             "then linear to 0; --no-lr-decay keeps it constant (default: on)")
+    parser.add_argument("--objective", choices=OBJECTIVES, default=DEFAULTS.objective,
+                        help="what G minimises (paper, table 1): l1 alone, the conditional GAN "
+                             "alone, both, or with an unconditional D "
+                             f"(default: {DEFAULTS.objective})")
+    parser.add_argument("--generator", choices=GENERATORS, default=DEFAULTS.generator,
+                        help=f"U-Net, or the same network without skips (paper, figure 5) "
+                             f"(default: {DEFAULTS.generator})")
+    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=DEFAULTS.patch_size,
+                        help="D's receptive field in pixels: 1 (PixelGAN) to 286 (ImageGAN) "
+                             f"(paper, table 3) (default: {DEFAULTS.patch_size})")
     parser.add_argument("--ngf", type=int, default=None,
                         help=f"generator width (default: {DEFAULTS.ngf}; quick: {QUICK['ngf']})")
     parser.add_argument("--norm", default=DEFAULTS.norm, choices=["batch", "instance", "none"],
@@ -130,8 +143,9 @@ def make_config(args):
     out = args.out or PROJECT_ROOT / "runs" / run_name
     settings = dict(out_dir=str(out), batch_size=args.batch_size, lr=args.lr,
                     lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
-                    workers=args.workers, cache=args.cache, seed=args.seed, device=args.device,
-                    **sizes)
+                    objective=args.objective, generator=args.generator,
+                    patch_size=args.patch, workers=args.workers, cache=args.cache,
+                    seed=args.seed, device=args.device, **sizes)
     config = TrainConfig(**settings)  # checks every setting before any data is drawn
     return replace(config, data_root=str(find_data(args.data, config.image_size)))
 
@@ -148,8 +162,10 @@ def main(argv=None):
     if is_main:
         print(f"data: {config.data_root}\nrun folder: {config.out_dir}\ndevice: {device}\n"
               f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "
-              f"{config.batch_size}, lr {config.lr}, lambda_L1 {config.lambda_l1}; sample grids "
-              f"at epochs {milestone_epochs(config.epochs)}")
+              f"{config.batch_size}, lr {config.lr}, objective {config.objective} (lambda_L1 "
+              f"{config.l1_weight:g}), {config.generator}, {config.patch_size}x"
+              f"{config.patch_size} patches; sample grids at epochs "
+              f"{milestone_epochs(config.epochs)}")
     result = fit(config, resume=args.resume)
     if result.status == "interrupted":
         if is_main:

@@ -12,9 +12,14 @@ from typing import Optional
 
 from pix2pix.errors import FixableError
 from pix2pix.losses import LAMBDA_L1
-from pix2pix.models import DiscriminatorConfig, GeneratorConfig
+from pix2pix.models import PATCH_SIZES, DiscriminatorConfig, GeneratorConfig
 
-ARCHITECTURE = ("image_size", "ngf", "ndf", "norm")  # settings that decide the weights' shapes
+# settings that decide the networks, and so the weights' shapes
+ARCHITECTURE = ("image_size", "ngf", "ndf", "norm", "objective", "generator", "patch_size")
+# The paper's objectives (section 4.2, table 1): L1 alone, the conditional GAN alone, both; and
+# the unconditional GAN, whose D never sees the input. "l1" trains no discriminator at all.
+OBJECTIVES = ("l1", "cgan", "l1+cgan", "gan", "l1+gan")
+GENERATORS = ("unet", "encoder-decoder")  # section 4.3: with and without skip connections
 
 
 class ConfigError(FixableError, ValueError):
@@ -32,12 +37,15 @@ class TrainConfig:
     lr: float = 2e-4
     beta1: float = 0.5  # lower than Adam's 0.9: less momentum keeps the GAN game stable
     beta2: float = 0.999
-    lambda_l1: float = LAMBDA_L1
-    lr_decay: bool = False  # official schedule: constant for half the epochs, then linear to 0
+    lambda_l1: float = LAMBDA_L1  # the weight of L1 when the objective has it
+    lr_decay: bool = True  # official schedule: constant for half the epochs, then linear to 0
     image_size: int = 256  # a power of two; the U-Net halves it down to 1x1
     ngf: int = 64
     ndf: int = 64
     norm: str = "batch"
+    objective: str = "l1+cgan"  # one of OBJECTIVES; pix2pix is l1+cgan
+    generator: str = "unet"  # one of GENERATORS
+    patch_size: int = 70  # D's receptive field: 1 (PixelGAN), 16, 34, 70, 142 or 286 (ImageGAN)
     train_limit: Optional[int] = None  # use only the first N training pairs
     val_limit: Optional[int] = None
     cache: bool = False  # decode the PNGs once into a uint8 file per split (pix2pix.data)
@@ -60,6 +68,12 @@ class TrainConfig:
             (self.workers >= 0, f"--workers must be 0 or more, got {self.workers}"),
             (self.norm in ("batch", "instance", "none"),
              f"--norm must be batch, instance or none, got {self.norm!r}"),
+            (self.objective in OBJECTIVES,
+             f"--objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}"),
+            (self.generator in GENERATORS,
+             f"--generator must be unet or encoder-decoder, got {self.generator!r}"),
+            (self.patch_size in PATCH_SIZES,
+             f"--patch must be one of {', '.join(map(str, PATCH_SIZES))}, got {self.patch_size}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -68,6 +82,9 @@ class TrainConfig:
         if 2 ** num_downs != self.image_size or num_downs < 5:
             raise ConfigError(f"the image size must be a power of two >= 32 (the U-Net halves "
                               f"it down to 1x1), got {self.image_size}")
+        if self.patch_size == 286 and self.image_size < 64:
+            raise ConfigError("the 286x286 ImageGAN needs images of 64x64 or more: its four "
+                              "stride-2 layers leave nothing of a smaller one")
 
     @classmethod
     def from_dict(cls, values):
@@ -75,11 +92,26 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         return cls(**{key: value for key, value in values.items() if key in known})
 
+    @property
+    def has_discriminator(self):
+        """Whether the objective has an adversarial term (all but "l1")."""
+        return self.objective != "l1"
+
+    @property
+    def l1_weight(self):
+        """lambda for the objectives with an L1 term, 0 for the GAN-only ones."""
+        return self.lambda_l1 if self.objective.startswith("l1") else 0.0
+
     def generator_config(self):
-        """The U-Net for this image size: one halving per level down to a 1x1 bottleneck."""
+        """The U-Net (or encoder-decoder) for this image size: one halving per level down to
+        a 1x1 bottleneck."""
         return GeneratorConfig(ngf=self.ngf, num_downs=round(math.log2(self.image_size)),
-                               norm=self.norm)
+                               norm=self.norm, skips=self.generator == "unet")
 
     def discriminator_config(self):
-        """The 70x70 PatchGAN."""
-        return DiscriminatorConfig(ndf=self.ndf, norm=self.norm)
+        """The PatchGAN of this patch size, conditional unless the objective is "gan"/"l1+gan";
+        None for the L1-only objective."""
+        if not self.has_discriminator:
+            return None
+        return DiscriminatorConfig(ndf=self.ndf, norm=self.norm, patch_size=self.patch_size,
+                                   conditional=self.objective.endswith("cgan"))

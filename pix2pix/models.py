@@ -116,6 +116,7 @@ class GeneratorConfig:
     num_downs: int = 8  # 8 halvings take 256x256 to 1x1; the input side must be 2**num_downs
     norm: str = "batch"
     dropout: bool = True
+    skips: bool = True  # False: the paper's "encoder-decoder" ablation, the same net without skips
 
 
 class UNetGenerator(nn.Module):
@@ -124,7 +125,9 @@ class UNetGenerator(nn.Module):
     Encoder (paper): C64-C128-C256-C512-C512-C512-C512-C512. Decoder: the mirror image, where each
     step's output is concatenated with the encoder features of the same size. The skips carry
     the fine, pixel-aligned detail (edges, window corners) that would not survive the 1x1
-    bottleneck; the bottleneck carries the global context.
+    bottleneck; the bottleneck carries the global context. With ``skips=False`` it is the plain
+    encoder-decoder the paper compares against (section 4.3, figure 5): everything must pass
+    through the bottleneck.
     """
 
     def __init__(self, config=None):
@@ -148,14 +151,15 @@ class UNetGenerator(nn.Module):
         # Decoder, innermost first. Every step but the first receives [skip, upsampled]
         # concatenated, hence twice the channels. The official code puts dropout in the
         # num_downs - 5 steps right after the innermost one (three for unet_256).
+        joined = 2 if config.skips else 1  # channels in per channel of the upsampled path
         self.decoder = nn.ModuleList()
         self.decoder.append(UpBlock(widths[-1], widths[-2], norm))
         for level in range(config.num_downs - 2, 0, -1):
             step = config.num_downs - 1 - level  # 1 for the step right after the innermost
             uses_dropout = config.dropout and step <= config.num_downs - 5
-            self.decoder.append(UpBlock(2 * widths[level], widths[level - 1], norm,
+            self.decoder.append(UpBlock(joined * widths[level], widths[level - 1], norm,
                                         dropout=uses_dropout))
-        self.output = OutputBlock(2 * widths[0], config.out_channels)
+        self.output = OutputBlock(joined * widths[0], config.out_channels)
 
     def forward(self, input_image):
         """Translate a batch of images.
@@ -177,7 +181,9 @@ class UNetGenerator(nn.Module):
             skips.append(h)  # (B,64,128,128), (B,128,64,64), ..., (B,512,2,2)
         h = self.encoder[-1](h)  # bottleneck (B, 512, 1, 1)
         for up, skip in zip(self.decoder, reversed(skips)):
-            h = torch.cat([skip, up(h)], dim=1)  # (B, 1024, 2, 2), ..., (B, 128, 128, 128)
+            h = up(h)
+            if self.config.skips:
+                h = torch.cat([skip, h], dim=1)  # (B, 1024, 2, 2), ..., (B, 128, 128, 128)
         return self.output(h)
 
 
@@ -185,14 +191,28 @@ class UNetGenerator(nn.Module):
 # Discriminator: PatchGAN (paper section 3.2.2)
 
 
+# The paper's patch sizes (section 4.4, table 3) and the stride-2 layers after the first that
+# give them: each such layer about doubles the receptive field, r <- (r - 1) * 2 + 4 walking
+# back, so 1 -> 16, 2 -> 34, 3 -> 70, 4 -> 142, 5 -> 286. A 1x1 "PixelGAN" is a stack of 1x1
+# convolutions instead (official code: PixelDiscriminator).
+PATCH_LAYERS = {16: 1, 34: 2, 70: 3, 142: 4, 286: 5}
+PATCH_SIZES = (1, *PATCH_LAYERS)
+
+
 @dataclass
 class DiscriminatorConfig:
     """Settings of the PatchGAN; the defaults are the paper's 70x70 (2,768,705 weights)."""
 
-    in_channels: int = 6  # input image and output image, concatenated
+    image_channels: int = 3
     ndf: int = 64
-    num_layers: int = 3  # stride-2 layers after the first; 3 gives the 70x70 receptive field
+    patch_size: int = 70  # the receptive field of one logit: 1, 16, 34, 70, 142 or 286
     norm: str = "batch"
+    conditional: bool = True  # D sees x next to y (pix2pix); False: y alone, an ordinary GAN
+
+    @property
+    def in_channels(self):
+        """Channels D reads: the input image and the judged one, or the judged one alone."""
+        return 2 * self.image_channels if self.conditional else self.image_channels
 
 
 class PatchGANDiscriminator(nn.Module):
@@ -202,23 +222,31 @@ class PatchGANDiscriminator(nn.Module):
     so D only has to judge local texture and sharpness: looking at patches instead of the whole
     image needs fewer weights, runs on any image size and still gives sharp results.
     There is no sigmoid: the loss takes logits, which is numerically safer.
+    ``patch_size`` builds the paper's other patch sizes from the same layers (fewer or more of
+    the stride-2 ones), or the 1x1 PixelGAN.
     """
 
     def __init__(self, config=None):
         super().__init__()
         config = config or DiscriminatorConfig()
+        if config.patch_size not in PATCH_SIZES:
+            raise ValueError(f"patch_size must be one of {PATCH_SIZES}, got {config.patch_size}")
         self.config = config
+        if config.patch_size == 1:
+            self.model = pixel_layers(config)
+            return
         ndf, norm = config.ndf, config.norm
+        num_layers = PATCH_LAYERS[config.patch_size]
         bias = conv_has_bias(norm)
 
         # C64: no norm on the first layer (the paper's rule, as for the generator)
         layers = [nn.Conv2d(config.in_channels, ndf, kernel_size=4, stride=2, padding=1),
                   nn.LeakyReLU(0.2)]
         channels = ndf
-        for n in range(1, config.num_layers + 1):
+        for n in range(1, num_layers + 1):
             out = ndf * min(2 ** n, 8)
             # the last of these keeps the resolution (stride 1) to widen the receptive field
-            stride = 2 if n < config.num_layers else 1
+            stride = 2 if n < num_layers else 1
             layers += [nn.Conv2d(channels, out, kernel_size=4, stride=stride, padding=1,
                                  bias=bias),
                        make_norm_layer(norm, out),
@@ -238,10 +266,26 @@ class PatchGANDiscriminator(nn.Module):
             other_image: (B, C_y, H, W), a real target y or a generated G(x).
 
         Returns:
-            (B, 1, H/8 - 2, W/8 - 2) logits, one per patch: (B, 1, 30, 30) for 256x256.
+            (B, 1, H/8 - 2, W/8 - 2) logits, one per patch: (B, 1, 30, 30) for 256x256 and the
+            70x70 patch; (B, 1, H, W) for the PixelGAN.
         """
+        if not self.config.conditional:  # an ordinary GAN: D judges the image alone
+            return self.model(other_image)
         pair = torch.cat([input_image, other_image], dim=1)  # (B, 6, 256, 256)
         return self.model(pair)  # (B, 6, 256, 256) -> (B, 1, 30, 30)
+
+
+def pixel_layers(config):
+    """The 1x1 PixelGAN of the paper's table 3: each logit judges one pixel's colour alone.
+
+    C64-C128 of 1x1 convolutions, then a 1-channel one (as the official PixelDiscriminator).
+    """
+    ndf, bias = config.ndf, conv_has_bias(config.norm)
+    return nn.Sequential(
+        nn.Conv2d(config.in_channels, ndf, kernel_size=1), nn.LeakyReLU(0.2),
+        nn.Conv2d(ndf, 2 * ndf, kernel_size=1, bias=bias), make_norm_layer(config.norm, 2 * ndf),
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(2 * ndf, 1, kernel_size=1, bias=bias))
 
 
 # -----------------------------------------------------------------------------

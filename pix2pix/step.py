@@ -161,30 +161,32 @@ def build_pix2pix(config, device, precision=None, ranks=None, channels_last=None
     """G and D initialised as in the paper, with their Adam optimizers, as a Pix2Pix.
 
     Args:
-        config: a :class:`~pix2pix.config.TrainConfig`.
+        config: a :class:`~pix2pix.config.TrainConfig`; its objective decides whether there
+            is a D (none for "l1"), whether D sees the input, and lambda.
         device: where the networks live.
-        precision: a :class:`~pix2pix.step.Precision` (default: the device's best).
+        precision: a :class:`Precision` (default: the device's best, :func:`pick_precision`).
         ranks: a :class:`~pix2pix.distributed.Distributed`; DDP-wraps G and D when several.
         channels_last: store weights as NHWC (default: on CUDA only).
 
     Returns:
-        A :class:`~pix2pix.step.Pix2Pix`.
+        A :class:`Pix2Pix`.
     """
     ranks = ranks or Distributed()
     channels_last = device.type == "cuda" if channels_last is None else channels_last
-    generator = init_weights(UNetGenerator(config.generator_config())).to(device)
-    discriminator = init_weights(PatchGANDiscriminator(config.discriminator_config())).to(device)
-    if channels_last:  # NHWC: the layout tensor cores read fastest
-        generator = generator.to(memory_format=torch.channels_last)
-        discriminator = discriminator.to(memory_format=torch.channels_last)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    networks = [UNetGenerator(config.generator_config())]
+    if config.has_discriminator:
+        networks.append(PatchGANDiscriminator(config.discriminator_config()))
+    # NHWC (channels_last) is the layout tensor cores read fastest
+    networks = [init_weights(net).to(device, memory_format=layout) for net in networks]
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # cuDNN picks its fastest kernels once per shape
-    optimizers = [torch.optim.Adam(network.parameters(), lr=config.lr,
-                                   betas=(config.beta1, config.beta2))
-                  for network in (generator, discriminator)]
+    optimizers = [torch.optim.Adam(net.parameters(), lr=config.lr,
+                                   betas=(config.beta1, config.beta2)) for net in networks]
     if ranks.world_size > 1:
         device_ids = [device.index] if device.type == "cuda" else None
-        generator = DistributedDataParallel(generator, device_ids=device_ids)
-        discriminator = DistributedDataParallel(discriminator, device_ids=device_ids)
-    return Pix2Pix(generator, discriminator, *optimizers, lambda_l1=config.lambda_l1,
-                   precision=precision or pick_precision(device))
+        networks = [DistributedDataParallel(net, device_ids=device_ids) for net in networks]
+    generator, discriminator = (networks + [None])[:2]
+    optimizer_g, optimizer_d = (optimizers + [None])[:2]
+    return Pix2Pix(generator, discriminator, optimizer_g, optimizer_d,
+                   lambda_l1=config.l1_weight, precision=precision or pick_precision(device))

@@ -92,7 +92,10 @@ def write_synthetic_dataset(out_root=SYNTHETIC_DIR, num_train=400, num_val=40, s
     Returns:
         The folder, as a ``Path``.
     """
-    return write_pairs(out_root, draw_pair, (num_train, num_val), size, seed)
+    def draw(key, size):
+        return draw_pair(np.random.default_rng(key), size)
+
+    return write_pairs(out_root, draw, (num_train, num_val), size, seed)
 
 
 def write_pairs(out_root, draw, counts, size, seed):
@@ -100,8 +103,8 @@ def write_pairs(out_root, draw, counts, size, seed):
 
     Args:
         out_root: the folder to fill.
-        draw: ``draw(rng, size) -> (input, target)`` PIL images; ``rng`` is a
-            ``numpy.random.Generator`` seeded by (seed, split, index).
+        draw: ``draw(key, size) -> (input, target)`` PIL images, where ``key`` is the list
+            [seed, split (0 train, 1 val), index]: a seed for ``numpy.random.default_rng``.
         counts: (pairs in train, pairs in val).
         size: side of every image.
         seed: the set's seed.
@@ -118,7 +121,7 @@ def write_pairs(out_root, draw, counts, size, seed):
             paths = [folder / f"{i:05d}.png" for folder in folders]
             if all(path.exists() for path in paths):
                 continue
-            pair = draw(np.random.default_rng([seed, split_index, i]), size)
+            pair = draw([seed, split_index, i], size)
             for image, path in zip(pair, paths):
                 # atomic: under torchrun every process draws the set at once, and none may read
                 # another's half-written file

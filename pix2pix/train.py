@@ -8,7 +8,8 @@ real run needs:
 * a checkpoint written atomically after every epoch (:mod:`pix2pix.checkpoints`), ``resume=True``
   to continue, Ctrl+C that saves before exiting, and a NaN loss that stops the run before it can
   overwrite a good checkpoint;
-* a per-epoch log (``log.jsonl``), held-out L1 and PSNR, sample grids at milestone epochs;
+* a per-epoch log (``log.jsonl``), held-out L1 and PSNR (:mod:`pix2pix.metrics`), sample
+  grids at milestone epochs;
 * DistributedDataParallel when started by ``torchrun`` (:mod:`pix2pix.distributed`); only rank 0
   writes files.
 
@@ -35,8 +36,8 @@ from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
 from pix2pix.distributed import Distributed, StopRequest, setup_distributed, unwrap
 from pix2pix.errors import FixableError
-from pix2pix.inference import translate
-from pix2pix.step import Pix2Pix, Precision, build_pix2pix
+from pix2pix.metrics import eval_translate, evaluate
+from pix2pix.step import Pix2Pix, build_pix2pix
 from pix2pix.train_figures import save_loss_curves, save_sample_grid
 
 LOG_NAME = "log.jsonl"
@@ -56,55 +57,30 @@ class TrainingDiverged(FixableError, RuntimeError):
 
 
 def learning_rate(config, epoch):
-    """The lr of 0-based ``epoch``: constant, or with ``lr_decay`` the official linear decay
-    to zero over the second half of the run (pix2pix's n_epochs = n_epochs_decay)."""
-    if not config.lr_decay:
+    """The lr of 0-based ``epoch``: the official schedule, or constant with ``lr_decay`` off.
+
+    The official code trains ``n_epochs`` at the full rate, then ``n_epochs_decay`` more while
+    the rate falls linearly to zero; its training loop (junyanz/pytorch-CycleGAN-and-pix2pix,
+    ``train.py`` calling ``update_learning_rate()`` at the start of every epoch, with the
+    ``linear`` rule of ``models/networks.py``) runs 1-based epoch E at
+
+        lr * (1 - max(0, E + 1 - n_epochs) / (n_epochs_decay + 1))
+
+    so epoch n_epochs already runs at n_decay / (n_decay + 1) of the rate and the last epoch at 0.
+    Here the run's epochs are split in two halves: n_epochs_decay = epochs // 2, n_epochs the rest;
+    a one-epoch run has no second half and keeps the rate constant.
+    """
+    n_decay = config.epochs // 2
+    if not config.lr_decay or n_decay == 0:
         return config.lr
-    constant = config.epochs // 2
-    decay = config.epochs - constant
-    return config.lr * (1.0 - max(0, epoch + 1 - constant) / (decay + 1))
+    n_constant = config.epochs - n_decay
+    one_based = epoch + 1
+    return config.lr * (1.0 - max(0, one_based + 1 - n_constant) / (n_decay + 1))
 
 
 def milestone_epochs(epochs):
     """Epochs with a sample grid: 10/25/50/75/100 of 100, scaled to shorter runs."""
     return sorted({max(1, round(f * epochs)) for f in MILESTONE_FRACTIONS})
-
-
-# -----------------------------------------------------------------------------
-# Held-out metrics
-
-
-@torch.no_grad()
-def evaluate(generator, loader, device, precision=None):
-    """Mean L1 and PSNR of G on held-out pairs, in eval mode (running BatchNorm statistics,
-    no dropout), so the number moves only when the weights do.
-
-    Args:
-        generator: a bare :class:`~pix2pix.models.UNetGenerator` (not DDP-wrapped).
-        loader: yields (input_image, target_image) batches.
-        device: where G lives.
-        precision: a :class:`~pix2pix.step.Precision`; float32 when None.
-
-    Returns:
-        (l1, psnr): mean absolute error in [-1, 1] units; PSNR in dB on [0, 1] images.
-    """
-    totals, count = torch.zeros(2, device=device), 0  # summed on the device: no wait per batch
-    for input_image, target_image in loader:
-        fake_image = eval_translate(generator, input_image, precision)
-        error = (fake_image - target_image.to(device)).flatten(1)  # (B, 3*H*W)
-        # PSNR = 10 log10(MAX^2 / MSE) with MAX = 1 on [0, 1] images, i.e. error / 2
-        mse = (error / 2).pow(2).mean(1).clamp_min(1e-10)
-        totals += torch.stack([error.abs().mean(1).sum(), (10 * torch.log10(1 / mse)).sum()])
-        count += len(input_image)
-    total_l1, total_psnr = totals.tolist()
-    return total_l1 / count, total_psnr / count
-
-
-def eval_translate(generator, input_images, precision=None):
-    """G(x) in eval mode (the held-out numbers and the sample grids), as float32."""
-    with (precision or Precision()).autocast():
-        return translate(generator, input_images, mode="eval",
-                         batch_size=len(input_images)).float()
 
 
 # -----------------------------------------------------------------------------
@@ -186,9 +162,10 @@ def run_epoch(run, epoch, first):
             started = time.perf_counter()  # step 1 pays for cuDNN autotuning: time from here
         if steps % config.log_every == 0 or steps == len(run.train_loader):
             check_finite(totals, epoch + 1, steps)
-            means = (totals / steps).tolist()
-            bar.set_postfix(loss_D=f"{means[0]:.3f}", loss_G_GAN=f"{means[1]:.3f}",
-                            L1=f"{means[2]:.3f}")
+            means = dict(zip(("loss_D", "loss_G_GAN", "L1"), (totals / steps).tolist()))
+            if run.pix2pix.discriminator is None:  # the L1-only objective
+                means = {"L1": means["L1"]}
+            bar.set_postfix({name: f"{value:.3f}" for name, value in means.items()})
         if first and steps == config.preflight_steps + 1 and run.ranks.is_main:
             totals.tolist()  # wait for the GPU before reading the clock
             preflight(run, epoch, (time.perf_counter() - started) / config.preflight_steps)
@@ -205,6 +182,8 @@ def end_of_epoch(run, epoch, totals, steps, seconds):
     config, generator = run.config, unwrap(run.pix2pix.generator)
     val_l1, val_psnr = evaluate(generator, run.val_loader, run.device, run.pix2pix.precision)
     loss_d, loss_g_gan, l1 = (totals / steps).tolist()
+    if run.pix2pix.discriminator is None:  # the L1-only objective: no adversarial numbers
+        loss_d = loss_g_gan = None
     record = {"epoch": epoch, "loss_D": loss_d, "loss_G_GAN": loss_g_gan, "L1": l1,
               "val_L1": val_l1, "val_PSNR": val_psnr,
               "images_per_s": steps * config.batch_size / seconds, "seconds": seconds,
@@ -213,9 +192,11 @@ def end_of_epoch(run, epoch, totals, steps, seconds):
     with open(run.out_dir / LOG_NAME, "a") as log:
         log.write(json.dumps(record) + "\n")
     save_checkpoint(run.out_dir / CHECKPOINT_NAME, run.pix2pix, epoch)
-    tqdm.write(f"epoch {epoch:3d}/{config.epochs}  loss_D {loss_d:.3f}  loss_G_GAN "
-               f"{loss_g_gan:.3f}  L1 {l1:.3f}  val L1 {val_l1:.3f}  val PSNR {val_psnr:.2f} dB"
-               f"  {record['images_per_s']:.1f} img/s  {seconds:.0f} s")
+    adversarial = ("" if loss_d is None else
+                   f"  loss_D {loss_d:.3f}  loss_G_GAN {loss_g_gan:.3f}")
+    tqdm.write(f"epoch {epoch:3d}/{config.epochs}{adversarial}  L1 {l1:.3f}  val L1 "
+               f"{val_l1:.3f}  val PSNR {val_psnr:.2f} dB  {record['images_per_s']:.1f} img/s  "
+               f"{seconds:.0f} s")
     if epoch in milestone_epochs(config.epochs):  # the last epoch is always one
         input_images, target_images = run.samples
         fake_images = eval_translate(generator, input_images.to(run.device),
@@ -307,7 +288,7 @@ def train_epochs(run, start_epoch):
     config, ranks, pix2pix = run.config, run.ranks, run.pix2pix
     new_records = len(run.records)
     for epoch in range(start_epoch, config.epochs):
-        for optimizer in (pix2pix.optimizer_g, pix2pix.optimizer_d):
+        for optimizer in filter(None, (pix2pix.optimizer_g, pix2pix.optimizer_d)):
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(config, epoch)
         run.train_loader.sampler.set_epoch(epoch)

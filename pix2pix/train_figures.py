@@ -47,14 +47,15 @@ def save_loss_curves(records, path):
 
     Args:
         records: the log's rows (dicts with "epoch", "loss_D", "loss_G_GAN", "L1", "val_L1",
-            "val_PSNR"), oldest first.
+            "val_PSNR"), oldest first; the adversarial losses are None without a D.
         path: the PNG to write.
     """
     epochs = [r["epoch"] for r in records]
     figure = Figure(figsize=(12, 3.4))
     gan_axis, l1_axis, psnr_axis = figure.subplots(1, 3)
-    gan_axis.plot(epochs, [r["loss_D"] for r in records], label="loss_D")
-    gan_axis.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
+    if records and records[0]["loss_D"] is not None:  # None: the L1-only objective, no D
+        gan_axis.plot(epochs, [r["loss_D"] for r in records], label="loss_D")
+        gan_axis.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
     gan_axis.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
     gan_axis.set_title("adversarial losses")
     l1_axis.plot(epochs, [r["L1"] for r in records], label="train L1")

@@ -4,8 +4,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pix2pix.models import (GeneratorConfig, PatchGANDiscriminator,
+from pix2pix.models import (DiscriminatorConfig, GeneratorConfig, PatchGANDiscriminator,
                             UNetGenerator, count_parameters, init_weights)
+from pix2pix.probes import receptive_field, receptive_field_from_layers
 
 
 def test_generator_has_the_official_unet_256_parameter_count():
@@ -72,3 +73,39 @@ def test_init_weights_draws_convolutions_from_n0_002_and_norm_scales_from_n1_002
     assert abs(norm.weight.std().item() - 0.02) < 5e-3
     assert torch.count_nonzero(norm.bias) == 0
     assert torch.count_nonzero(generator.output.conv.bias) == 0
+
+
+def test_encoder_decoder_is_the_unet_without_its_skips():
+    unet = UNetGenerator(GeneratorConfig(ngf=8, num_downs=6))
+    plain = UNetGenerator(GeneratorConfig(ngf=8, num_downs=6, skips=False)).eval()
+    assert count_parameters(plain) < count_parameters(unet)
+    with torch.no_grad():
+        plain.encoder[-1].conv.weight.zero_()  # cut the bottleneck: nothing else reaches out
+        outputs = [plain(torch.randn(1, 3, 64, 64)) for _ in range(2)]
+    assert torch.allclose(*outputs)  # the input cannot get around the bottleneck
+
+
+@pytest.mark.parametrize("patch", [1, 16, 34, 70])
+def test_each_patch_size_builds_the_discriminator_it_names(patch):
+    discriminator = init_weights(PatchGANDiscriminator(DiscriminatorConfig(ndf=8,
+                                                                           patch_size=patch)))
+    field = receptive_field(discriminator, image_size=128)
+    assert (field.height, field.width) == (patch, patch)
+    assert receptive_field_from_layers(discriminator) == patch
+
+
+def test_the_286_imagegan_sees_a_whole_256_image_from_one_logit():
+    discriminator = PatchGANDiscriminator(DiscriminatorConfig(ndf=2, patch_size=286))
+    assert receptive_field_from_layers(discriminator) == 286
+    field = receptive_field(discriminator, image_size=256)
+    # clipped by the image: all of it but the first row and column, 143 pixels left of centre
+    assert field.height >= 255 and field.width >= 255
+
+
+def test_an_unconditional_discriminator_never_reads_the_input_image():
+    discriminator = PatchGANDiscriminator(DiscriminatorConfig(ndf=8, conditional=False)).eval()
+    target = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        scores = [discriminator(torch.randn(1, 3, 64, 64), target) for _ in range(2)]
+    assert torch.equal(*scores)
+    assert discriminator.model[0].in_channels == 3

@@ -46,8 +46,8 @@ def test_patchgan_sees_70x70_patches_on_a_30x30_grid():
 
 
 def test_probed_receptive_field_matches_the_kernels_and_strides():
-    for num_layers, size in [(3, 256), (2, 128), (1, 64)]:
-        discriminator = PatchGANDiscriminator(DiscriminatorConfig(ndf=8, num_layers=num_layers))
+    for patch, size in [(70, 256), (34, 128), (16, 64)]:
+        discriminator = PatchGANDiscriminator(DiscriminatorConfig(ndf=8, patch_size=patch))
         field = receptive_field(discriminator, image_size=size)
         assert field.height == field.width == receptive_field_from_layers(discriminator)
     assert receptive_field_from_layers(PatchGANDiscriminator()) == 70
@@ -72,7 +72,7 @@ def test_patchgan_sees_70x70_patches():
 
 
 def test_fewer_discriminator_layers_see_smaller_patches():
-    discriminator = init_weights(PatchGANDiscriminator(DiscriminatorConfig(num_layers=1)))
+    discriminator = init_weights(PatchGANDiscriminator(DiscriminatorConfig(patch_size=16)))
     field = receptive_field(discriminator, logit=(30, 30))
     assert (field.height, field.width) == (16, 16)  # the paper's 16x16 PatchGAN
 
