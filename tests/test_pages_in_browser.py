@@ -134,7 +134,7 @@ PHONE_FACTS = """() => {
     if (fixed || getComputedStyle(el).position === "fixed") continue;
     const scrolls = scroller && ["auto", "scroll"].includes(getComputedStyle(scroller).overflowX)
                     && scroller.getBoundingClientRect().right <= width + 1;
-    if (!scrolls) cutOff.push(`<${el.tagName.toLowerCase()} class="${el.className}">`
+    if (!scrolls) cutOff.push(`<${el.tagName.toLowerCase()} class="${el.getAttribute("class")}">`
                               + ` ${(el.textContent || "").trim().slice(0, 60)}`);
   }
   const article = document.querySelector("article");  // the search page has none
