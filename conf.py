@@ -19,11 +19,20 @@ copyright = "2026, pix2pix-course"
 # equations render in a classroom without internet access (no CDN).
 extensions = ["sphinx_design", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
-# wide enough for the 100-character lines of the included code
-html_theme_options = {"page_width": "1200px", "sidebar_width": "220px", "code_font_size": "0.8em",
-                      "body_max_width": "1000px"}
+# sphinx-book-theme: made for courses -- previous/next at the end of every page, a phone layout,
+# its fonts and icons served from the site itself, and download/launch buttons for notebook pages
+html_theme = "sphinx_book_theme"
+html_theme_options = {
+    "home_page_in_toc": True,  # the landing page is the first entry of the sidebar
+    "show_toc_level": 2,  # the page's sections in the right-hand column
+    "use_fullscreen_button": False,
+}
 html_title = "Pix2Pix course"
+# the figures are drawn on white: start in light mode (the theme's button switches to dark);
+# without a value the theme's script logs an error on every page
+html_context = {"default_mode": "light"}
+html_static_path = ["docs/_static"]
+html_css_files = ["course.css"]  # the course's few style rules, explained in the file
 nitpicky = True
 
 

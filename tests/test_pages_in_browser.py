@@ -1,4 +1,6 @@
-"""The built course pages work in a real browser: images, dropdowns, math, links, console.
+"""The built course pages work in a real browser: images, dropdowns, math, links, console, and
+a phone: no sideways scrolling at 390 px, previous/next at every page's end, every image
+explained, no internal wording.
 
 Builds the site into a temporary folder, serves it on 127.0.0.1 and opens every page in Debian's
 Chromium driven by Playwright (``apt-get install chromium``, ``pip install playwright``; no
@@ -26,7 +28,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
+PHONE = {"width": 390, "height": 844}  # a common phone's CSS viewport
+# words about how the course is made, not about pix2pix: a page speaks to students only
+INTERNAL_WORDING = re.compile(r"\b(?:[Ii]ssues?|[Tt]ickets?|TODO|[Tt]he team|CI|[Ss]essions?)\b")
 
 
 def missing(reason):
@@ -100,6 +104,97 @@ def open_page(browser, url):
     response = page.goto(url, wait_until="load")
     assert response.status == 200, url
     return page, problems
+
+
+def reading_order(browser, base):
+    """The pages in the order of the landing page's table of contents, the landing page first."""
+    page, _ = open_page(browser, base + "index.html")
+    links = page.eval_on_selector_all("article .toctree-wrapper a.reference.internal",
+                                      "links => links.map(a => a.href.split('#')[0])")
+    page.close()
+    return [base + "index.html"] + list(dict.fromkeys(links))
+
+
+# What a phone shows of one page, measured in the browser once the equations are typeset.
+PHONE_FACTS = """() => {
+  const width = document.documentElement.clientWidth;
+  const isShown = el => el.checkVisibility() && el.getBoundingClientRect().width > 0;
+  // content past the right edge is fine only inside a box that scrolls on its own (a code
+  // block, a table); elsewhere it widens the page or is cut off. Drawers that slide in
+  // (position: fixed) and MathJax's text for screen readers are not content on screen.
+  const cutOff = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.right <= width + 1 || !isShown(el) || el.closest("mjx-assistive-mml")) continue;
+    let fixed = false, scroller = null;
+    for (let up = el.parentElement; up && !scroller; up = up.parentElement) {
+      fixed = fixed || getComputedStyle(up).position === "fixed";
+      if (getComputedStyle(up).overflowX !== "visible") scroller = up;
+    }
+    if (fixed || getComputedStyle(el).position === "fixed") continue;
+    const scrolls = scroller && ["auto", "scroll"].includes(getComputedStyle(scroller).overflowX)
+                    && scroller.getBoundingClientRect().right <= width + 1;
+    if (!scrolls) cutOff.push(`<${el.tagName.toLowerCase()} class="${el.getAttribute("class")}">`
+                              + ` ${(el.textContent || "").trim().slice(0, 60)}`);
+  }
+  const article = document.querySelector("article");  // the search page has none
+  const below = article ? [...document.querySelectorAll("a[href]")].filter(
+    a => isShown(a) && a.getBoundingClientRect().top >= article.getBoundingClientRect().bottom)
+    : [];
+  const text = document.body.cloneNode(true);
+  text.querySelectorAll("script, style, noscript").forEach(el => el.remove());
+  return {
+    scrollWidth: document.documentElement.scrollWidth, width, cutOff,
+    linksBelowArticle: below.map(a => a.href.split("#")[0]),
+    unexplainedImages: [...document.querySelectorAll("img")].filter(img => {
+      const caption = img.closest("figure")?.querySelector("figcaption");
+      return !(caption && caption.textContent.trim()) && !img.alt.trim();
+    }).map(img => img.src),
+    text: text.textContent,
+  };
+}"""
+
+
+@pytest.fixture(scope="module")
+def on_a_phone(site, browser):
+    """Every page opened once at 390 px: what PHONE_FACTS measures, by page name."""
+    base, build = site
+    facts = {}
+    for name in page_names(build):
+        page = browser.new_page(viewport=PHONE)
+        page.goto(base + name, wait_until="load")  # images loaded: they have their width
+        page.evaluate("() => window.MathJax?.startup?.promise")  # and so have the equations
+        facts[name] = page.evaluate(PHONE_FACTS)
+        page.close()
+    return facts
+
+
+def test_no_page_scrolls_sideways_or_cuts_content_off_on_a_phone(on_a_phone):
+    for name, facts in on_a_phone.items():
+        assert facts["scrollWidth"] <= facts["width"], f"{name} scrolls sideways at 390 px"
+        assert facts["cutOff"] == [], f"{name}: wider than a phone, not in a scroll box"
+
+
+def test_every_page_ends_with_previous_and_next_in_reading_order(site, browser, on_a_phone):
+    base, _ = site
+    order = reading_order(browser, base)
+    assert len(order) >= 8, order  # the landing page, concepts, three exercises, ...
+    for i, url in enumerate(order):
+        expected = {order[j] for j in (i - 1, i + 1) if 0 <= j < len(order)}
+        name = url[len(base):]
+        below = set(on_a_phone[name]["linksBelowArticle"]) & set(order)
+        assert below == expected, f"{name}: pages linked below the text {below}, not {expected}"
+
+
+def test_every_image_has_a_caption_or_alt_text(on_a_phone):
+    for name, facts in on_a_phone.items():
+        assert facts["unexplainedImages"] == [], f"{name}: images without caption or alt text"
+
+
+def test_no_page_speaks_of_how_the_course_is_made(on_a_phone):
+    for name, facts in on_a_phone.items():
+        found = [match.group(0) for match in INTERNAL_WORDING.finditer(facts["text"])]
+        assert found == [], f"{name} says {found}"
 
 
 def test_every_page_has_loaded_images_and_no_console_errors(site, browser):
