@@ -49,7 +49,6 @@ ERROR_MEANINGS = [  # text in an exception's message -> the named mistake it poi
     ("Given transposed=1, weight of size", unet.SKIP_MISSING),
     ("backward through the graph a second time", update.NO_DETACH),
     ("to have 6 channels, but got 3 channels", patchgan.UNCONDITIONAL),
-    ("does not require grad and does not have a grad_fn", update.LEFT_FROZEN),
 ]
 
 # -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The machinery of the Re-code grader: load a student's files, run the checks, print the report.
 
-exercises/check.py holds the checks themselves and the command line; this module knows nothing
-about pix2pix. The report it prints is explained on docs/recode.rst, "Run the grader".
+The checks themselves are in exercises/checks/, one module per part, and exercises/check.py is
+the command line; this module knows nothing about pix2pix. The report it prints is explained on
+docs/recode.rst, "Run the grader".
 
 A check is a function of the student's :class:`Submission`. It passes by returning (optionally a
 note to show under it, such as the discussion of a question), fails by raising
@@ -98,7 +99,8 @@ class Submission:
             spec.loader.exec_module(module)
         except SyntaxError as exc:  # the file cannot even be read as Python
             del sys.modules[name]
-            self.broken[filename] = f"{filename}, line {exc.lineno}: {exc.msg}"
+            self.broken[filename] = (f"{filename}, line {exc.lineno}: "
+                                     f"{type(exc).__name__}: {exc.msg}")
         except Exception as exc:  # the file is Python, but running it raised
             del sys.modules[name]
             where = raised_where(exc, self.directory).replace(":", ", line ")

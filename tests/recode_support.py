@@ -14,7 +14,7 @@ EXERCISES = PROJECT_ROOT / "exercises"
 STARTER = EXERCISES / "recode"
 SOLUTIONS = EXERCISES / "recode_solutions"
 if str(EXERCISES) not in sys.path:
-    sys.path.append(str(EXERCISES))
+    sys.path.insert(0, str(EXERCISES))  # first, as when the script runs
 
 import check  # noqa: E402  (exercises/check.py, importable only once exercises/ is on the path)
 import grading  # noqa: E402, F401  (the grader's machinery, for the tests)

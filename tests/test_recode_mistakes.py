@@ -1,6 +1,8 @@
 """Each named mistake, planted into a copy of the reference solution, is caught and named once;
 each correct alternative to the reference passes every check."""
 
+import re
+
 import pytest
 
 from tests.recode_support import check, part_of, plant, reference_code_in, shown_hints
@@ -219,3 +221,22 @@ def test_each_correct_alternative_passes(tmp_path, alternative, filename, replac
     parts = [part_of(filename)] + (["overfit"] if filename == "gan_step.py" else [])
     results = check.grade(plant(tmp_path, filename, *replacements), parts)
     assert [(r.name, r.hint, r.error) for r in results if r.status != "PASS"] == []
+
+
+def test_a_mistake_without_a_name_is_reported_by_what_was_measured(tmp_path):
+    clipped = plant(tmp_path, "gan_step.py", (
+        r"(    loss\.backward\(\)\n)(    optimizer\.step\(\)\n    return loss\.item)",
+        r"\1    torch.nn.utils.clip_grad_value_(discriminator.parameters(), 0.01)\n\2"),
+        IMPORT_TORCH)
+    results = {r.name: r for r in check.grade(clipped, ["update"])}
+    hint = results["D's update: one step along the gradient of D's loss"].hint
+    assert re.fullmatch(r"D's step differs from a step along the gradient of D's loss by \d+%",
+                        hint)
+    assert results["D's update returns D's loss"].status == "PASS"
+
+
+def test_the_overfit_names_a_missing_detach_instead_of_only_crashing(tmp_path):
+    folder = plant(tmp_path, "gan_step.py", (r"fake_image\.detach\(\)", "fake_image"))
+    result, = check.grade(folder, ["overfit"])
+    assert result.status == "ERROR" and "backward through the graph" in result.error
+    assert result.hint == check.update.NO_DETACH

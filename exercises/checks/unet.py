@@ -13,10 +13,12 @@ from pix2pix.models import UNetGenerator, count_parameters
 
 CHECKS = Checks("unet")
 check = CHECKS.register
+CONVOLUTIONS = (nn.Conv2d, nn.ConvTranspose2d)
+
+# Named mistakes that more than one check can see: one text each, so the report names each once
 BIAS_BEFORE_NORM = ("a convolution followed by a BatchNorm has a bias: BatchNorm subtracts the "
                     "mean and adds its own shift, so that bias is cancelled and the paper has "
                     "none there")
-
 EXTRA_NORM = ("a BatchNorm where the paper has none: the outermost encoder block (it sees the raw "
               "image) and the 1x1 bottleneck (one value per channel) have no norm; DownBlock "
               "must honour normalize=False")
@@ -30,9 +32,6 @@ def activation_name(slope):
     if abs(slope) < 1e-3:
         return "ReLU"
     return "no activation" if abs(slope - 1) < 1e-3 else f"LeakyReLU({slope:.2g})"
-
-
-CONVOLUTIONS = (nn.Conv2d, nn.ConvTranspose2d)
 
 
 def first_convolution(block):

@@ -17,10 +17,12 @@ from pix2pix import losses as reference_losses
 
 CHECKS = Checks("update")
 check = CHECKS.register
+STEP_LR = 0.5  # the SGD learning rate of the measured steps: large enough to read back exactly
+BATCH = 2  # pairs per batch of the stand-in x and y
+
+# Named mistakes that more than one check can see: one text each, so the report names each once
 NO_DETACH = ("D's update let its loss run back through G(x) into G: the fake that D scores in "
              "its own update must be detached from G's graph, which G's update still needs")
-
-STEP_LR = 0.5
 ONE_BATCH = ("D scored the real and the fake pairs in one batch: its BatchNorm then mixes real "
              "and fake statistics; score them as two batches, as the paper and the official "
              "code do")
@@ -73,16 +75,16 @@ class StandInDiscriminator(nn.Module):
 class StandIns:
     generator: StandInGenerator
     discriminator: StandInDiscriminator
-    input_image: torch.Tensor  # (2, 3, 8, 8)
-    target_image: torch.Tensor  # (2, 3, 8, 8)
+    input_image: torch.Tensor  # (BATCH, 3, 8, 8)
+    target_image: torch.Tensor  # (BATCH, 3, 8, 8)
 
 
 def stand_ins():
     """A fresh G and D, in train mode as a training loop leaves them, and x and y; the same on
     every run."""
     torch.manual_seed(1234)
-    return StandIns(StandInGenerator(), StandInDiscriminator(), torch.randn(2, 3, 8, 8),
-                    torch.randn(2, 3, 8, 8))
+    return StandIns(StandInGenerator(), StandInDiscriminator(), torch.randn(BATCH, 3, 8, 8),
+                    torch.randn(BATCH, 3, 8, 8))
 
 
 def flat(tensors):
@@ -156,9 +158,9 @@ def measure_g_update(student, nets, fake_image, lambda_l1=100.0):
                     d_moved=not torch.equal(before_d, flat(discriminator.parameters())))
 
 
-def d_calls_problem(measured, batch_size):
+def d_calls_problem(measured):
     """What D's log of calls says went wrong in an update, or ''."""
-    if any(size > batch_size for size, _ in measured.calls):
+    if any(size > BATCH for size, _ in measured.calls):
         return ONE_BATCH
     if not all(training for _, training in measured.calls):
         return D_IN_EVAL
@@ -186,9 +188,9 @@ def step_problem(measured, network):
             f"{difference:.0%}")
 
 
-def d_scoring_problem(measured, batch_size=2):
+def d_scoring_problem(measured):
     """What went wrong in how D's update called D (batches, mode, count), or ''."""
-    problem = d_calls_problem(measured, batch_size)
+    problem = d_calls_problem(measured)
     if problem or len(measured.calls) == 2:
         return problem
     return (f"D was called {len(measured.calls)} times in its update, expected twice: once on "
@@ -200,9 +202,9 @@ def d_update_problem(measured):
     return d_scoring_problem(measured) or step_problem(measured, "D")
 
 
-def fake_gradient_problem(measured, batch_size=2):
+def fake_gradient_problem(measured):
     """Why the gradient that reached G(x) in G's update is wrong, or '' when it is right."""
-    problem = d_calls_problem(measured, batch_size)
+    problem = d_calls_problem(measured)
     if problem:
         return problem
     if not measured.calls:
@@ -321,7 +323,7 @@ def g_update_returns_loss(student):
     """
     nets = stand_ins()
     measured = measure_g_update(student, nets, nets.generator(nets.input_image))
-    fail_on(d_calls_problem(measured, 2) or returned_problem(measured, "G"))
+    fail_on(d_calls_problem(measured) or returned_problem(measured, "G"))
 
 
 @check("two iterations in a row: clean gradients, D free to learn")
