@@ -46,8 +46,6 @@ PARTS = {  # part -> (its checks, the student files it grades, the section that 
 CHECKS = [item for checks, _, _ in PARTS.values() for item in checks]
 ERROR_MEANINGS = [  # text in an exception's message -> the named mistake it points to
     ("Expected more than 1 value per channel when training", unet.EXTRA_NORM),
-    ("Given transposed=1, weight of size", unet.SKIP_MISSING),
-    ("backward through the graph a second time", update.NO_DETACH),
     ("to have 6 channels, but got 3 channels", patchgan.UNCONDITIONAL),
 ]
 

@@ -15,6 +15,7 @@ from pix2pix import losses as reference_losses
 CHECKS = Checks("losses")
 check = CHECKS.register
 
+# Named mistakes that more than one check can see: one text each, so the report names each once
 DOUBLE_SIGMOID = ("a sigmoid on top of the logits, then a loss that applies one again: the loss "
                   "on logits applies the sigmoid itself, inside the logarithm")
 LEAST_SQUARES = ("a squared error on the logits (the LSGAN loss), not the paper's binary "

@@ -8,6 +8,7 @@ G's, as the official code and the course's train step run it.
 import torch
 import torch.nn.functional as F
 
+from checks.update import NO_DETACH
 from grading import CheckFailed, Checks
 
 # -----------------------------------------------------------------------------
@@ -42,10 +43,12 @@ def overfit_one_pair(student):
     input_image, target_image = synthetic_pair()
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-3, betas=(0.5, 0.999))
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-3, betas=(0.5, 0.999))
-    for _ in range(OVERFIT_STEPS):
+    for step in range(OVERFIT_STEPS):
         fake_image = generator(input_image)  # G(x), once per iteration
         student.gan_step.update_discriminator(discriminator, d_optimizer, input_image,
                                               target_image, fake_image)
+        if step == 0 and any(p.grad is not None for p in generator.parameters()):
+            raise CheckFailed(NO_DETACH)  # G's update would find G's graph used up
         student.gan_step.update_generator(discriminator, g_optimizer, input_image,
                                           target_image, fake_image, 100.0)
     with torch.no_grad():

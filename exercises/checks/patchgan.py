@@ -16,13 +16,13 @@ from pix2pix.models import PatchGANDiscriminator, count_parameters
 
 CHECKS = Checks("patchgan")
 check = CHECKS.register
+PATCHGAN_LAYERS = "CCBCBCBC"  # C64, C128 + BatchNorm, C256 + BatchNorm, C512 + BatchNorm, last
+CONVOLUTIONS = [(4, 2, 1)] * 3 + [(4, 1, 1)] * 2  # (kernel, stride, padding) of each
+
+# A named mistake that more than one check can see: one text, so the report names it once
 UNCONDITIONAL = ("D ignores the input image x: an unconditional D only asks whether an image "
                  "looks real, not whether it belongs to x; concatenate x and the other image "
                  "on the channel axis and judge the pair")
-
-
-PATCHGAN_LAYERS = "CCBCBCBC"  # C64, C128 + BatchNorm, C256 + BatchNorm, C512 + BatchNorm, last
-CONVOLUTIONS = [(4, 2, 1)] * 3 + [(4, 1, 1)] * 2  # (kernel, stride, padding) of each
 
 
 def layout_problem(discriminator):

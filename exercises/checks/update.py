@@ -337,6 +337,7 @@ def two_iterations(student):
     nets = stand_ins()
     fake_image = nets.generator(nets.input_image)
     measure_d_update(student, nets, fake_image)
+    fail_on(NO_DETACH if flat_grads(nets.generator).any() else "")  # G's graph is used up
     measure_g_update(student, nets, fake_image)
     fake_image = nets.generator(nets.input_image)
     frozen = not all(p.requires_grad for p in nets.discriminator.parameters())
