@@ -1,10 +1,7 @@
 """Re-code questions (reference answers): measured with the course's code or read on its pages.
 
-Page: docs/recode.rst, "Part 8: questions". Replace each None with your answer, then grade with
-``python exercises/check.py questions``. Each question names the page section that explains it;
-where you can, measure the answer with the package (pix2pix.models, pix2pix.facades,
-pix2pix.losses, pix2pix.inference) rather than working it out by hand. The grader shows a short
-discussion under each question you have answered, right or wrong.
+Page: docs/recode.rst, "Part 8: questions". Graded by ``python exercises/check.py questions``;
+tests/test_recode_questions.py measures every answer with the package.
 """
 
 # docs/concepts.rst, "The discriminator: a PatchGAN"
