@@ -3,6 +3,11 @@
 Page: docs/recode.rst, "Part 4: the update steps". Fill in the two gaps marked
 NotImplementedError, then grade your work with ``python exercises/check.py update``.
 Both steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
+
+A training iteration computes the fake once, ``fake_image = generator(input_image)``, then calls
+(1) ``update_discriminator`` and (2) ``update_generator`` with it, in that order: the official
+code and the course's own train step (exercise 3, "The code") do the same. Neither function
+sees G itself; G learns through ``fake_image``, which still carries the graph back to G's weights.
 """
 
 from pix2pix.losses import discriminator_loss, generator_loss
@@ -10,18 +15,19 @@ from pix2pix.losses import discriminator_loss, generator_loss
 GAP = "see docs/recode.rst, 'Part 4: the update steps'"
 
 
-def update_discriminator(generator, discriminator, optimizer, input_image, target_image):
-    """One gradient step of D on a batch; G must receive no gradient.
+def update_discriminator(discriminator, optimizer, input_image, target_image, fake_image):
+    """(1) One gradient step of D on a batch; no gradient may reach G.
 
-    Generate G(x), score the real pair (x, y) and the fake pair (x, G(x)), take
-    ``discriminator_loss(real_logits, fake_logits)``, then zero_grad, backward, step.
+    Score the real pair (x, y) and the fake pair (x, G(x)) as two separate batches, take
+    ``discriminator_loss(real_logits, fake_logits)``, and step D from clean gradients. If your
+    G update freezes D, this is where D must learn again.
 
     Args:
-        generator: G, called as generator(input_image).
-        discriminator: D, called as discriminator(input_image, other_image) -> logits.
+        discriminator: D, in train mode, called as discriminator(input_image, other_image).
         optimizer: holds D's parameters only.
         input_image: x, (B, 3, H, W).
         target_image: y, (B, 3, H, W).
+        fake_image: G(x), (B, 3, H, W), still attached to G's graph.
 
     Returns:
         D's loss as a Python float.
@@ -29,19 +35,20 @@ def update_discriminator(generator, discriminator, optimizer, input_image, targe
     raise NotImplementedError(f"update_discriminator -- {GAP}")
 
 
-def update_generator(generator, discriminator, optimizer, input_image, target_image,
+def update_generator(discriminator, optimizer, input_image, target_image, fake_image,
                      lambda_l1=100.0):
-    """One gradient step of G on a batch: fool D and match the target in L1.
+    """(2) One gradient step of G on a batch: fool D and match the target in L1.
 
     Use ``generator_loss(fake_logits, fake_image, target_image, lambda_l1)``; its ``.total``
-    is what G minimises.
+    is what G minimises. D's verdict must pass its gradient on to G(x), yet D's own weights
+    must not change.
 
     Args:
-        generator: G.
-        discriminator: D; its weights are not changed (the optimizer holds G's only).
+        discriminator: D, in train mode.
         optimizer: holds G's parameters only.
         input_image: x, (B, 3, H, W).
         target_image: y, (B, 3, H, W).
+        fake_image: G(x), (B, 3, H, W), the same tensor D's update received.
         lambda_l1: weight of the L1 term.
 
     Returns:

@@ -2,7 +2,7 @@
 
 Page: docs/recode.rst, "Part 1: U-Net blocks". Fill in the four gaps marked NotImplementedError,
 then grade your work with ``python exercises/check.py unet``. The grader builds your UNet with
-its defaults and expects exactly the paper's 54,413,955 weights.
+its defaults and expects exactly the official code's 54,413,955 weights.
 """
 
 import torch

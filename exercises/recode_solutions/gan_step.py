@@ -2,27 +2,29 @@
 
 Page: docs/recode.rst, "Part 4: the update steps". Graded by ``python exercises/check.py update``.
 Both steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
+The caller computes ``fake_image = generator(input_image)`` once per iteration and passes it to
+both updates, as the official code does.
 """
 
 from pix2pix.losses import discriminator_loss, generator_loss
 
 
-def update_discriminator(generator, discriminator, optimizer, input_image, target_image):
-    """One gradient step of D on a batch; G must receive no gradient.
+def update_discriminator(discriminator, optimizer, input_image, target_image, fake_image):
+    """(1) One gradient step of D on a batch; no gradient may reach G.
 
     Args:
-        generator: G, called as generator(input_image).
-        discriminator: D, called as discriminator(input_image, other_image) -> logits.
+        discriminator: D, in train mode, called as discriminator(input_image, other_image).
         optimizer: holds D's parameters only.
         input_image: x, (B, 3, H, W).
         target_image: y, (B, 3, H, W).
+        fake_image: G(x), (B, 3, H, W), still attached to G's graph.
 
     Returns:
         D's loss as a Python float.
     """
-    fake_image = generator(input_image)
+    discriminator.requires_grad_(True)  # G's update froze D; now D learns
     real_logits = discriminator(input_image, target_image)
-    # detach: D's loss must not send gradient into G, whose step comes next with its own loss
+    # detach: D's loss must not run back into G, whose graph G's own update still needs
     fake_logits = discriminator(input_image, fake_image.detach())
     loss = discriminator_loss(real_logits, fake_logits)
     optimizer.zero_grad()
@@ -31,22 +33,23 @@ def update_discriminator(generator, discriminator, optimizer, input_image, targe
     return loss.item()
 
 
-def update_generator(generator, discriminator, optimizer, input_image, target_image,
+def update_generator(discriminator, optimizer, input_image, target_image, fake_image,
                      lambda_l1=100.0):
-    """One gradient step of G on a batch: fool D and match the target in L1.
+    """(2) One gradient step of G on a batch: fool D and match the target in L1.
 
     Args:
-        generator: G.
-        discriminator: D; its weights are not changed (the optimizer holds G's only).
+        discriminator: D, in train mode.
         optimizer: holds G's parameters only.
         input_image: x, (B, 3, H, W).
         target_image: y, (B, 3, H, W).
+        fake_image: G(x), (B, 3, H, W), the same tensor D's update received.
         lambda_l1: weight of the L1 term.
 
     Returns:
         G's total loss as a Python float.
     """
-    fake_image = generator(input_image)
+    # frozen, D still passes gradient on to G(x) but computes none for its own weights
+    discriminator.requires_grad_(False)
     fake_logits = discriminator(input_image, fake_image)  # no detach: G learns through D
     loss = generator_loss(fake_logits, fake_image, target_image, lambda_l1)
     optimizer.zero_grad()

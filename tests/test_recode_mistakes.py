@@ -1,0 +1,241 @@
+"""Each named mistake, planted into a copy of the reference solution, is caught and named once;
+each correct alternative to the reference passes every check."""
+
+import re
+
+import pytest
+
+from tests.recode_support import check, part_of, plant, reference_code_in, shown_hints
+
+IMPORT_TORCH = (r"\nfrom pix2pix", "\nimport torch\nfrom pix2pix")  # for a planted torch call
+
+# (mistake, file, (pattern, replacement) pairs, a check that must fail, words its hint contains)
+MISTAKES = [
+    # part "unet"
+    ("no skip concatenation", "unet_blocks.py",
+     [(r"h = torch\.cat\(\[skip, up\(h\)\], dim=1\)", "h = up(h)")],
+     "skip connections reach the decoder", "fewer channels than it was built for"),
+    ("skip features replaced by zeros", "unet_blocks.py",
+     [(r"torch\.cat\(\[skip,", "torch.cat([torch.zeros_like(skip),")],
+     "skip connections reach the decoder", "only through the bottleneck"),
+    ("bias before BatchNorm", "unet_blocks.py", [(r"padding=1,\n\s+bias=False\)", "padding=1)")],
+     "parameter count is the official code's 54,413,955", "has a bias"),
+    ("BatchNorm on the outermost block and the bottleneck", "unet_blocks.py",
+     [(r"nn\.BatchNorm2d\(out_channels\) if normalize else nn\.Identity\(\)",
+       "nn.BatchNorm2d(out_channels)")],
+     "BatchNorm exactly where the paper has it", "where the paper has none"),
+    ("no BatchNorm in the decoder", "unet_blocks.py",
+     [(r"self\.norm = nn\.BatchNorm2d\(out_channels\)\n", "self.norm = nn.Identity()\n")],
+     "BatchNorm exactly where the paper has it", "per decoder block"),
+    ("ReLU in the encoder", "unet_blocks.py",
+     [(r"nn\.LeakyReLU\(0\.2\) if activation", "nn.ReLU() if activation")],
+     "LeakyReLU(0.2) in the encoder, ReLU in the decoder", "encoder's activation acts as ReLU"),
+    ("LeakyReLU with the default slope 0.01", "unet_blocks.py",
+     [(r"nn\.LeakyReLU\(0\.2\) if activation", "nn.LeakyReLU() if activation")],
+     "LeakyReLU(0.2) in the encoder, ReLU in the decoder", "acts as LeakyReLU(0.01)"),
+    ("LeakyReLU in the decoder", "unet_blocks.py",
+     [(r"self\.act = nn\.ReLU\(\)", "self.act = nn.LeakyReLU(0.2)")],
+     "LeakyReLU(0.2) in the encoder, ReLU in the decoder", "decoder's activation acts as"),
+    ("no dropout", "unet_blocks.py",
+     [(r"nn\.Dropout\(0\.5\) if dropout else nn\.Identity\(\)", "nn.Identity()")],
+     "dropout ends decoder blocks 1-3, on in train mode only", "no decoder block drops"),
+    ("dropout in every decoder block", "unet_blocks.py",
+     [(r"nn\.Dropout\(0\.5\) if dropout else nn\.Identity\(\)", "nn.Dropout(0.5)")],
+     "dropout ends decoder blocks 1-3, on in train mode only", "[0, 1, 2, 3, 4, 5, 6]"),
+    ("dropout before the convolution", "unet_blocks.py",
+     [(r"return self\.dropout\(self\.norm\(self\.conv\(self\.act\(x\)\)\)\)",
+       "return self.norm(self.conv(self.dropout(self.act(x))))")],
+     "dropout ends decoder blocks 1-3, on in train mode only", "after the norm"),
+    # part "patchgan"
+    ("stride 2 in C512", "patchgan.py", [(r"(8 \* ndf, kernel_size=4, stride=)1", r"\g<1>2")],
+     "receptive field is 70x70", "strides 2, 2, 2, 1, 1"),
+    ("no norm in the PatchGAN", "patchgan.py", [(r"nn\.BatchNorm2d\(\d \* ndf\)", "nn.Identity()")],
+     "BatchNorm after C128, C256 and C512 only", "found 0 BatchNorm2d"),
+    ("ReLU in the PatchGAN", "patchgan.py", [(r"nn\.LeakyReLU\(0\.2\)", "nn.ReLU()")],
+     "LeakyReLU(0.2) after every convolution but the last", "after C64 it acts as ReLU"),
+    ("unconditional D that ignores x", "patchgan.py",
+     [(r"return self\.model\(pair\)", "return self.model(other_image)")],
+     "D judges the pair: its logits depend on both images", "ignores the input image x"),
+    ("unconditional D built for one image", "patchgan.py",
+     [(r"in_channels=6", "in_channels=3"),
+      (r"return self\.model\(pair\)", "return self.model(other_image)")],
+     "D judges the pair: its logits depend on both images", "ignores the input image x"),
+    ("sigmoid at the end of D", "patchgan.py",
+     [(r"(nn\.Conv2d\(8 \* ndf, 1, kernel_size=4, stride=1, padding=1\),)", r"\1 nn.Sigmoid(),")],
+     "ends with logits, not a sigmoid", "ends with a sigmoid"),
+    # part "losses"
+    ("double sigmoid", "losses.py", [(r"(\n    real_loss = )",
+      r"\n    real_logits, fake_logits = real_logits.sigmoid(), fake_logits.sigmoid()\1")],
+     "D's loss: real 1, fake 0, halved", "a sigmoid on top of the logits"),
+    ("lambda on the adversarial term", "losses.py",
+     [(r"adversarial \+ lambda_l1 \* l1,", "lambda_l1 * (adversarial + l1),")],
+     "lambda weights the L1 term only", "adversarial term too"),
+    ("D's loss not halved", "losses.py", [(r"0\.5 \* \(real_loss \+ fake_loss\)",
+                                           "real_loss + fake_loss")],
+     "D's loss: real 1, fake 0, halved", "not halved"),
+    ("least squares (LSGAN) loss for D", "losses.py",
+     [(r"F\.binary_cross_entropy_with_logits\(real_logits,", "F.mse_loss(real_logits,"),
+      (r"F\.binary_cross_entropy_with_logits\(fake_logits, torch\.zeros",
+       "F.mse_loss(fake_logits, torch.zeros")],
+     "D's loss: real 1, fake 0, halved", "squared error"),
+    ("D's labels swapped", "losses.py",
+     [(r"\(real_logits, torch\.ones_like\(real_logits\)\)",
+       "(real_logits, torch.zeros_like(real_logits))"),
+      (r"\(fake_logits, torch\.zeros_like\(fake_logits\)\)",
+       "(fake_logits, torch.ones_like(fake_logits))")],
+     "D's loss: real 1, fake 0, halved", "labels are swapped"),
+    ("label smoothing", "losses.py", [(r"\(real_logits, torch\.ones_like\(real_logits\)\)",
+                                      "(real_logits, 0.9 * torch.ones_like(real_logits))")],
+     "D's loss: real 1, fake 0, halved", "labelled 0.90"),
+    ("G labels its fakes fake", "losses.py",
+     [(r"adversarial = F\.binary_cross_entropy_with_logits\(fake_logits, torch\.ones_like",
+       "adversarial = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like")],
+     "G's adversarial term labels its fakes real", "labels its fakes 0"),
+    ("least squares (LSGAN) loss for G", "losses.py",
+     [(r"adversarial = F\.binary_cross_entropy_with_logits\(",
+       "adversarial = F.mse_loss(")],
+     "G's adversarial term labels its fakes real", "squared error"),
+    ("L1 squared", "losses.py", [(r"F\.l1_loss", "F.mse_loss")],
+     "L1 term is the mean absolute error", "squared error"),
+    # part "update"
+    ("no detach in D's update", "gan_step.py", [(r"fake_image\.detach\(\)", "fake_image")],
+     "D's update: no gradient reaches G", "run back through G(x)"),
+    ("no adversarial gradient reaching G (detached)", "gan_step.py",
+     [(r"discriminator\(input_image, fake_image\)  #",
+       "discriminator(input_image, fake_image.detach())  #")],
+     "G's update: adversarial + lambda * L1 reaches G(x)", "no adversarial gradient"),
+    ("no adversarial gradient reaching G (no_grad)", "gan_step.py",
+     [(r"    fake_logits = discriminator\(input_image, fake_image\)  #",
+       "    with torch.no_grad():\n        fake_logits = discriminator(input_image, fake_image)"
+       "  #"), IMPORT_TORCH],
+     "G's update: adversarial + lambda * L1 reaches G(x)", "no adversarial gradient"),
+    ("D steps with stale gradients", "gan_step.py",
+     [(r"(fake_image\.detach\(\)\)\n.*\n)    optimizer\.zero_grad\(\)\n", r"\1")],
+     "two iterations in a row: clean gradients, D free to learn", "already in D's weights"),
+    ("D steps with the gradients G's update left", "gan_step.py",
+     [(r"    discriminator\.requires_grad_\(False\)\n", ""),
+      (r"    optimizer\.zero_grad\(\)\n(    loss\.backward\(\)\n    optimizer\.step\(\)\n)",
+       r"\1    optimizer.zero_grad()\n")],
+     "two iterations in a row: clean gradients, D free to learn", "already in D's weights"),
+    ("D left frozen after G's update", "gan_step.py",
+     [(r"    discriminator\.requires_grad_\(True\).*\n", "")],
+     "two iterations in a row: clean gradients, D free to learn", "still frozen"),
+    ("D in eval mode in G's update", "gan_step.py",
+     [(r"(    discriminator\.requires_grad_\(False\)\n)", r"\1    discriminator.eval()\n")],
+     "G's update: adversarial + lambda * L1 reaches G(x)", "eval mode"),
+    ("real and fake in one D batch", "gan_step.py",
+     [(r"    real_logits = discriminator\(input_image, target_image\)\n(.*\n)    fake_logits = "
+       r"discriminator\(input_image, fake_image\.detach\(\)\)\n",
+       "    logits = discriminator(torch.cat([input_image, input_image]),\n"
+       "                           torch.cat([target_image, fake_image.detach()]))\n"
+       "    real_logits, fake_logits = logits.chunk(2)\n"), IMPORT_TORCH],
+     "D's update: real and fake as two batches, in train mode", "in one batch"),
+    ("gradients cleared between backward and step", "gan_step.py",
+     [(r"    optimizer\.zero_grad\(\)\n    loss\.backward\(\)\n",
+       "    loss.backward()\n    optimizer.zero_grad()\n")],
+     "D's update: one step along the gradient of D's loss", "did not move"),
+    ("D's update returns a tensor", "gan_step.py", [(r"return loss\.item\(\)", "return loss")],
+     "D's update returns D's loss", "returned a tensor"),
+    # part "augment"
+    ("different crop for the two images", "augment.py", [(r"(def crop_and_flip\(image\):\n)",
+      r"\1        top = int(torch.randint(0, LOAD_SIZE - CROP_SIZE + 1, ()))\n")],
+     "same crop and flip for both images", "different crops"),
+    ("different flip for the two images", "augment.py",
+     [(r"return crop_and_flip\(input_image\), crop_and_flip\(target_image\)",
+       "return crop_and_flip(input_image), crop_and_flip(target_image).flip(-1)")],
+     "same crop and flip for both images", "mirrored differently"),
+    ("different interpolation for the two images", "augment.py",
+     [(r"input_image = resize_to_load_size\(input_image\)",
+       "input_image = F.interpolate(input_image[None], size=(LOAD_SIZE, LOAD_SIZE))[0]")],
+     "same crop and flip for both images", "resize both the same way"),
+    ("no resize before the crop", "augment.py",
+     [(r"    (input|target)_image = resize_to_load_size\(\w+\)\n", ""),
+      (r"LOAD_SIZE - CROP_SIZE \+ 1", "input_image.shape[-1] - CROP_SIZE + 1")],
+     "images are resized to 286 before the crop", "cropped at its own scale"),
+    ("flipped upside down", "augment.py", [(r"image\.flip\(-1\)", "image.flip(-2)")],
+     "crop position and flip are random", "upside down"),
+]
+
+
+@pytest.mark.parametrize("mistake, filename, replacements, expected, words", MISTAKES,
+                         ids=[m[0] for m in MISTAKES])
+def test_each_planted_mistake_is_named_once_by_its_part(tmp_path, mistake, filename,
+                                                        replacements, expected, words):
+    results = check.grade(plant(tmp_path, filename, *replacements), [part_of(filename)])
+    failing = {r.name: r for r in results if r.status != "PASS"}
+    assert expected in failing, [(r.name, r.status, r.hint) for r in results]
+    assert words in failing[expected].hint
+    assert shown_hints(results) == [failing[expected].hint]
+    assert reference_code_in(check.score_table(results, "planted")) == []
+
+
+# (alternative, file, (pattern, replacement) pairs): correct code written differently
+VARIANTS = [
+    ("D never frozen", "gan_step.py",
+     [(r"    discriminator\.requires_grad_\((True|False)\).*\n", "")]),
+    ("D frozen parameter by parameter", "gan_step.py",
+     [(r"discriminator\.requires_grad_\((True|False)\)",
+       r"[p.requires_grad_(\1) for p in discriminator.parameters()]")]),
+    ("train() called in both updates", "gan_step.py",
+     [(r"(    discriminator\.requires_grad_\((True|False)\).*\n)",
+       r"\1    discriminator.train()\n")]),
+    ("D's gradients cleared after its step", "gan_step.py",
+     [(r"    optimizer\.zero_grad\(\)\n(    loss\.backward\(\)\n    optimizer\.step\(\)\n)",
+       r"\1    optimizer.zero_grad()\n")]),
+    ("module zero_grad instead of the optimizer's", "gan_step.py",
+     [(r"    optimizer\.zero_grad\(\)\n    loss\.backward\(\)",
+       "    discriminator.zero_grad()\n    loss.backward()")]),
+    ("the fake for D copied under no_grad", "gan_step.py",
+     [(r"    fake_logits = discriminator\(input_image, fake_image\.detach\(\)\)",
+       "    with torch.no_grad():\n        fake_copy = fake_image.clone()\n"
+       "    fake_logits = discriminator(input_image, fake_copy)"), IMPORT_TORCH]),
+    ("in-place activations in the U-Net", "unet_blocks.py",
+     [(r"nn\.LeakyReLU\(0\.2\)", "nn.LeakyReLU(0.2, inplace=True)"),
+      (r"self\.act = nn\.ReLU\(\)", "self.act = nn.ReLU(inplace=True)")]),
+    ("in-place activations in the PatchGAN", "patchgan.py",
+     [(r"nn\.LeakyReLU\(0\.2\)", "nn.LeakyReLU(0.2, inplace=True)")]),
+    ("the pair concatenated as (y, x)", "patchgan.py",
+     [(r"torch\.cat\(\[input_image, other_image\]", "torch.cat([other_image, input_image]")]),
+    ("sigmoid and BCE", "losses.py",
+     [(r"F\.binary_cross_entropy_with_logits\((\w+)_logits,",
+       r"F.binary_cross_entropy(\1_logits.sigmoid(),")]),
+    ("one BCE over the concatenated logits", "losses.py",
+     [(r"    real_loss = .*\n    fake_loss = .*\n    return 0\.5 \* \(real_loss \+ fake_loss\)",
+       "    logits = torch.cat([real_logits.flatten(), fake_logits.flatten()])\n"
+       "    labels = torch.cat([torch.ones_like(real_logits.flatten()),\n"
+       "                        torch.zeros_like(fake_logits.flatten())])\n"
+       "    return F.binary_cross_entropy_with_logits(logits, labels)")]),
+    ("bicubic resizing", "augment.py", [(r'mode="bilinear"', 'mode="bicubic"')]),
+    ("Python's random for the crop", "augment.py",
+     [(r"int\(torch\.randint\(0, LOAD_SIZE - CROP_SIZE \+ 1, \(\)\)\)",
+       "random.randint(0, LOAD_SIZE - CROP_SIZE)"),
+      (r"bool\(torch\.rand\(\(\)\) < 0\.5\)", "random.random() < 0.5"),
+      (r"\nimport torch\n", "\nimport random\n\nimport torch\n")]),
+]
+
+
+@pytest.mark.parametrize("alternative, filename, replacements", VARIANTS,
+                         ids=[v[0] for v in VARIANTS])
+def test_each_correct_alternative_passes(tmp_path, alternative, filename, replacements):
+    # a different update step must also train: the overfit part runs the two updates 100 times
+    parts = [part_of(filename)] + (["overfit"] if filename == "gan_step.py" else [])
+    results = check.grade(plant(tmp_path, filename, *replacements), parts)
+    assert [(r.name, r.hint, r.error) for r in results if r.status != "PASS"] == []
+
+
+def test_a_mistake_without_a_name_is_reported_by_what_was_measured(tmp_path):
+    clipped = plant(tmp_path, "gan_step.py", (
+        r"(    loss\.backward\(\)\n)(    optimizer\.step\(\)\n    return loss\.item)",
+        r"\1    torch.nn.utils.clip_grad_value_(discriminator.parameters(), 0.01)\n\2"),
+        IMPORT_TORCH)
+    results = {r.name: r for r in check.grade(clipped, ["update"])}
+    hint = results["D's update: one step along the gradient of D's loss"].hint
+    assert re.fullmatch(r"D's step differs from a step along the gradient of D's loss by \d+%",
+                        hint)
+    assert results["D's update returns D's loss"].status == "PASS"
+
+
+def test_the_overfit_names_a_missing_detach_instead_of_only_crashing(tmp_path):
+    folder = plant(tmp_path, "gan_step.py", (r"fake_image\.detach\(\)", "fake_image"))
+    result, = check.grade(folder, ["overfit"])
+    assert (result.status, result.hint) == ("FAIL", check.update.NO_DETACH)
