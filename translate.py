@@ -146,7 +146,8 @@ def main(argv=None):
 
     start = time.perf_counter()
     outputs = tensor_to_image(run(input_images, mode, args.seed))  # (N, S, S, 3) uint8
-    print(f"translated {len(outputs)} images in {time.perf_counter() - start:.2f} s")
+    images = "image" if len(outputs) == 1 else "images"
+    print(f"translated {len(outputs)} {images} in {time.perf_counter() - start:.2f} s")
 
     args.out.mkdir(parents=True, exist_ok=True)
     for path, target, output in zip(args.images, output_paths(args.images, args.out), outputs):
