@@ -71,14 +71,21 @@ def load_model(path, device):
 
 
 def read_sketch(path, size):
-    """A drawing as a (size, size, 3) uint8 array, resized with BICUBIC like the training pairs."""
+    """A drawing as a (size, size, 3) uint8 array, resized with BICUBIC like the training pairs.
+
+    Transparent pixels become white paper: drawing apps often save lines on a transparent
+    background, which a plain RGB conversion would turn black.
+    """
     try:
         with Image.open(path) as image:
-            return np.asarray(image.convert("RGB").resize((size, size), Image.BICUBIC))
+            rgba = image.convert("RGBA")
     except FileNotFoundError:
         sys.exit(f"error: no image at {path}. Give the path of a drawing (PNG or JPEG).")
     except (UnidentifiedImageError, OSError) as error:
         sys.exit(f"error: {path} is not an image that Pillow can read ({error}). Save it as PNG.")
+    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    drawing = Image.alpha_composite(paper, rgba).convert("RGB")
+    return np.asarray(drawing.resize((size, size), Image.BICUBIC))
 
 
 def read_inputs(paths, info):
@@ -133,6 +140,8 @@ def main(argv=None):
                         help="auto, cpu, cuda or mps; an .onnx runs on the CPU (default: auto)")
     args = parser.parse_args(argv)
     mode = "eval" if args.eval else "paper"
+    if args.out.exists() and not args.out.is_dir():
+        sys.exit(f"error: --out {args.out} is a file. Give a folder for the outputs.")
     try:
         device = pick_device(args.device)
     except RuntimeError as error:

@@ -118,6 +118,14 @@ def test_two_inputs_with_one_name_both_survive_and_nothing_is_overwritten(run_on
     assert f"{sketch} -> {out / 'shapes-3.png'}" in capsys.readouterr().out
 
 
+def test_a_transparent_drawing_is_read_as_lines_on_white_paper(tmp_path):
+    lines = Image.new("RGBA", (64, 64), (0, 0, 0, 0))  # transparent background
+    lines.paste((0, 0, 0, 255), (10, 30, 54, 33))
+    lines.save(tmp_path / "lines.png")
+    assert (translate.read_sketch(tmp_path / "lines.png", 64)[0, 0] == 255).all()
+    assert (translate.read_sketch(tmp_path / "lines.png", 64)[31, 32] == 0).all()
+
+
 def wrong_models(folder, run_folder):
     """(path, words of the fix) for every kind of wrong --model."""
     (folder / "no_config").mkdir()

@@ -188,7 +188,15 @@ async function translateOnce() {
   const { generator, label } = state;
   const paperMode = !page.evalMode.checked;
   say("Translating ...", "running");
-  const { photo, milliseconds } = await generator.translate(label.rgb(), paperMode);
+  let result;
+  try {
+    result = await generator.translate(label.rgb(), paperMode);
+  } catch (error) {
+    say(`The generator failed on this label (${error.message}). Reload the page and pick the ` +
+      "file again.", "error");
+    return;
+  }
+  const { photo, milliseconds } = result;
   const size = generator.facts.image_size;
   page.photo.getContext("2d").putImageData(new ImageData(photo, size, size), 0, 0);
   const backend = generator.backend === "webgpu" ? "WebGPU" : "WebAssembly on the CPU";
