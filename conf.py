@@ -5,6 +5,7 @@ Pages live in docs/; this file sits at the repository root so instructors find i
 Figures come from ``python docs/make_figures.py``; the build itself runs no model.
 """
 
+import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -35,6 +36,16 @@ html_static_path = ["docs/_static"]
 html_css_files = ["course.css"]  # the course's few style rules, explained in the file
 nitpicky = True
 
+# The "Paint a facade" page runs the generator with onnxruntime-web, which `npm ci` installs into
+# node_modules/ from the versions pinned in package-lock.json. The build copies only the two files
+# the page loads (the WebGPU build, whose CPU path is as fast as the plain WebAssembly one: one
+# bundle serves both). Without them the page still builds, and says how to install them.
+PAINTER_DIR = Path(__file__).parent / "docs" / "painter"
+ONNXRUNTIME_WEB_DIR = Path(__file__).parent / "node_modules" / "onnxruntime-web" / "dist"
+ONNXRUNTIME_WEB_FILES = ("ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm")
+if all((ONNXRUNTIME_WEB_DIR / name).is_file() for name in ONNXRUNTIME_WEB_FILES):
+    tags.add("onnxruntime_web")  # noqa: F821 (Sphinx defines tags for conf.py)
+
 
 class FigureIfMade(Figure):
     """``.. figure-if-made::``: a figure that an instructor command makes from downloaded files.
@@ -61,5 +72,19 @@ class FigureIfMade(Figure):
         return [nodes.note("", text)]
 
 
+def copy_painter(app, exception):
+    """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
+    if exception is not None or app.builder.format != "html" or not app.tags.has(
+            "onnxruntime_web"):
+        return
+    target = Path(app.outdir) / "_static" / "painter"
+    (target / "onnxruntime-web").mkdir(parents=True, exist_ok=True)
+    for module in PAINTER_DIR.glob("*.js"):
+        shutil.copy2(module, target / module.name)
+    for name in ONNXRUNTIME_WEB_FILES:
+        shutil.copy2(ONNXRUNTIME_WEB_DIR / name, target / "onnxruntime-web" / name)
+
+
 def setup(app):
     app.add_directive("figure-if-made", FigureIfMade)
+    app.connect("build-finished", copy_painter)

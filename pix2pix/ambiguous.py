@@ -9,8 +9,9 @@ say the colour of a coat. Here each shape is filled, *regardless of what shape i
 * stripes of one of those colours on white, at a random phase,
 
 so the input determines where a fill goes but not what it looks like. Every drawing appears in
-the set twice, with two independent fills: the same input, two right answers. Faced with that, L1 predicts the per-pixel median
-of all the answers: a muddy average colour, and flat grey where the stripes should be. The
+the set twice, with two independent fills: the same input, two right answers. Faced with that,
+L1 predicts the per-pixel median of all the answers: a muddy average colour, and flat grey where
+the stripes should be. The
 conditional GAN must commit to one answer that looks real: a vivid colour, sharp stripes. This
 is the paper's central claim (section 4.2, figures 4 and 7) made visible on a CPU.
 

@@ -178,8 +178,11 @@ def load_trained_generator(path, device="cpu"):
         generator = UNetGenerator(config.generator_config())
         generator.load_state_dict(state, strict=True)
     except (RuntimeError, ValueError, TypeError, AttributeError, OSError) as error:
-        reason = str(error).strip().splitlines()[0]
-        raise CheckpointError(f"{weights} does not hold the generator its {CONFIG_NAME} "
-                              f"describes ({reason}). Give the generator.pt of that run folder, "
-                              "next to its own config.json.") from None
+        # load_state_dict's message opens with a header line; the next one names the tensor
+        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+        reason = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
+        raise CheckpointError(f"{weights} does not fit the U-Net that its {CONFIG_NAME} "
+                              f"describes ({reason}). The weights are damaged or come from "
+                              "another run: give the folder they were trained in, with its own "
+                              "config.json.") from None
     return generator.to(device).eval(), config

@@ -18,7 +18,6 @@ import torch
 from PIL import Image
 
 from pix2pix.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
-from pix2pix.models import DiscriminatorConfig, PatchGANDiscriminator
 from pix2pix.paths import PROJECT_ROOT
 from tests.recode_support import (EXERCISES, SOLUTIONS, STARTER, check, grading, plant,
                                   reference_code_in)
