@@ -18,10 +18,12 @@ per study -- held-out L1 and PSNR, the colour-histogram intersection with the ta
 how much of the colour gap that l1 leaves l1+cgan closes. In ``--out``: ``data/`` (the ambiguous
 set, in the paired layout), one run folder per variant (``l1/``, ``cgan/``, ``l1+cgan/`` ...,
 each readable by pix2pix.checkpoints.load_trained_generator), ``<study>.png`` (the same held-out
-inputs in every row, one column per variant, the targets beside) and ``results.json``.
+inputs in every row, one column per variant, the targets beside), ``curves.png`` (each run's
+losses, epoch by epoch) and ``results.json``.
 
 Runtime on a 2-core laptop CPU: ``--quick`` about 8 minutes; all studies (eight runs) about
-25 minutes. A variant already trained in ``--out`` is measured again, not retrained.
+25 minutes. A variant already trained in ``--out`` is measured again, not retrained; one that
+was interrupted (Ctrl+C) resumes where it stopped.
 """
 
 import argparse
@@ -30,18 +32,21 @@ import time
 from pathlib import Path
 
 import torch
+from matplotlib.figure import Figure
 
 from pix2pix.ambiguous import write_ambiguous_dataset
-from pix2pix.checkpoints import GENERATOR_NAME, load_trained_generator, read_config
+from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_networks,
+                                 load_trained_generator)
 from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
-from pix2pix.errors import FixableError, run_script
-from pix2pix.figures import save_image_grid
+from pix2pix.errors import run_script
+from pix2pix.figures import save_figure, save_image_grid
 from pix2pix.images import to_uint8
 from pix2pix.metrics import (colour_histogram_intersection, distance_metrics, eval_translate,
                              sharpness)
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.train import fit
+from pix2pix.train import fit, read_log
+from pix2pix.train_figures import LN_2
 
 # -----------------------------------------------------------------------------
 # Settings you can change
@@ -78,23 +83,28 @@ SEED = 0
 
 
 def train_variant(name, data_root, out, epochs, workers):
-    """Train one variant into ``out/name`` unless it is already there; returns its folder."""
+    """Train one variant into ``out/name``; a finished run is kept, an interrupted one resumed.
+
+    Returns:
+        The run folder.
+    """
     run_dir = out / name
     config = TrainConfig(data_root=str(data_root), out_dir=str(run_dir), workers=workers,
                          seed=SEED, **{**RUN, "epochs": epochs, **VARIANTS[name]})
-    if (run_dir / GENERATOR_NAME).exists():
-        done = read_config(run_dir)
-        if (done.objective, done.generator, done.patch_size, done.epochs) != (
-                config.objective, config.generator, config.patch_size, config.epochs):
-            raise FixableError(f"{run_dir} holds another run ({done.objective}, "
-                               f"{done.generator}, patch {done.patch_size}, {done.epochs} "
-                               "epochs). Give a new --out, or delete that folder.")
+    started = run_dir / CONFIG_NAME
+    if started.exists():
+        check_same_networks(run_dir, config)  # another variant's folder: stop, name the fix
+    log = read_log(run_dir)
+    if log and log[-1]["epoch"] >= epochs:
         print(f"{name}: already trained in {run_dir}, measuring it again")
         return run_dir
-    print(f"\n{name}: training ({', '.join(f'{k}={v}' for k, v in VARIANTS[name].items())})")
-    started = time.perf_counter()
-    fit(config)
-    print(f"{name}: {time.perf_counter() - started:.0f} s")
+    resume = (run_dir / CHECKPOINT_NAME).exists()
+    print(f"\n{name}: {'resuming' if resume else 'training'} "
+          f"({', '.join(f'{k}={v}' for k, v in VARIANTS[name].items())})")
+    clock = time.perf_counter()
+    if fit(config, resume=resume).status == "interrupted":
+        raise KeyboardInterrupt  # Ctrl+C: the run saved itself; the same command resumes it
+    print(f"{name}: {time.perf_counter() - clock:.0f} s")
     return run_dir
 
 
@@ -134,6 +144,29 @@ def draw_study(study, inputs, outputs, target_images, path):
     return save_image_grid(rows, path, column_titles=["input", *variants, "target"],
                            title=f"{study}: held-out inputs, one column per variant",
                            legend=False)
+
+
+def draw_curves(run_dirs, path):
+    """Each variant's log: the adversarial losses above, train and held-out L1 below."""
+    figure = Figure(figsize=(3.2 * len(run_dirs), 5.2))
+    axes = figure.subplots(2, len(run_dirs), squeeze=False, sharex=True)
+    for column, (name, run_dir) in enumerate(run_dirs.items()):
+        records = read_log(run_dir)
+        epochs = [r["epoch"] for r in records]
+        top, bottom = axes[0][column], axes[1][column]
+        if records[0]["loss_D"] is not None:  # the l1 variant has no D
+            top.plot(epochs, [r["loss_D"] for r in records], label="loss_D")
+            top.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
+        top.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
+        top.set_title(name, fontsize=10)
+        bottom.plot(epochs, [r["L1"] for r in records], label="train L1")
+        bottom.plot(epochs, [r["val_L1"] for r in records], label="held-out L1")
+        bottom.set_xlabel("epoch")
+        for axis in (top, bottom):
+            axis.legend(fontsize=7)
+    figure.suptitle("the runs' logs, epoch by epoch", fontsize=11)
+    figure.tight_layout()
+    return save_figure(figure, path)
 
 
 def print_table(study, results):
@@ -195,6 +228,7 @@ def main(argv=None):
         print_table(study, results)
         path = draw_study(study, input_images, outputs, target_images, args.out / f"{study}.png")
         print(f"saved {path}")
+    print(f"saved {draw_curves(run_dirs, args.out / 'curves.png')}")
     summary = goal(results)
     print(f"\ngoal: l1+cgan closes {summary['colour_gap_closed']:.0%} of the colour gap l1 "
           f"leaves (goal: at least 50%); sharpness l1+cgan {summary['sharpness_l1+cgan']:.2f}, "

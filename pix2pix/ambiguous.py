@@ -33,17 +33,21 @@ STRIPES_PER_IMAGE = 16  # stripe period = size / 16: 4 pixels at 64x64, 8 at 128
 TARGETS_PER_DRAWING = 2  # pairs 2k and 2k + 1 share their drawing, not their fills
 
 
-def stripes(size, color, rng):
-    """A full image of horizontal stripes: ``color`` on white, half a period each, random phase.
+def random_fill(size, rng):
+    """A full image of one random fill: a flat vivid colour, or stripes of two of them.
+
+    Stripes are horizontal, half a period each colour, at a random phase.
 
     Returns:
         (size, size, 3) uint8 array.
     """
-    period = max(2, size // STRIPES_PER_IMAGE)
-    phase = rng.integers(period)
-    rows = (np.arange(size) + phase) % period < period // 2  # (size,) True on a coloured row
-    image = np.full((size, size, 3), BACKGROUND, dtype=np.uint8)
-    image[rows] = color
+    first, second = rng.choice(len(FILL_COLORS), size=2, replace=False)
+    image = np.empty((size, size, 3), dtype=np.uint8)
+    image[:] = FILL_COLORS[first]
+    if rng.random() < STRIPE_SHARE:
+        period = max(2, size // STRIPES_PER_IMAGE)
+        rows = (np.arange(size) + rng.integers(period)) % period < period // 2  # (size,)
+        image[rows] = FILL_COLORS[second]
     return image
 
 
@@ -62,7 +66,7 @@ def draw_ambiguous_pair(layout_rng, fill_rng, size):
     Returns:
         (sketch, color): two RGB PIL images of ``size`` x ``size``.
     """
-    color = np.full((size, size, 3), BACKGROUND, dtype=np.uint8)
+    color = random_fill(size, fill_rng)  # the background is one more region to fill
     shapes = []
     cell = size / 2
     for index in layout_rng.permutation(4)[:layout_rng.integers(1, 5)]:
@@ -75,9 +79,7 @@ def draw_ambiguous_pair(layout_rng, fill_rng, size):
         mask = Image.new("L", (size, size), 0)  # the shape's area, drawn like its outline
         draw_shape(ImageDraw.Draw(mask), kind, shape, fill=255)
         inside = np.asarray(mask) > 0
-        fill_color = FILL_COLORS[fill_rng.integers(len(FILL_COLORS))]
-        striped = fill_rng.random() < STRIPE_SHARE
-        color[inside] = stripes(size, fill_color, fill_rng)[inside] if striped else fill_color
+        color[inside] = random_fill(size, fill_rng)[inside]
     sketch = Image.new("RGB", (size, size), BACKGROUND)
     color = Image.fromarray(color)
     line_width = max(1, size // 96)

@@ -101,8 +101,9 @@ def colour_histogram_intersection(outputs, targets, bins=HISTOGRAM_BINS):
     lab_out, lab_target = rgb_to_lab(outputs), rgb_to_lab(targets)
     result = {}
     for channel, (name, value_range) in enumerate(LAB_RANGES.items()):
-        counts = [np.histogram(lab[..., channel], bins=bins, range=value_range)[0]
-                  for lab in (lab_out, lab_target)]
+        # clipped: rounding puts white at L* = 100.0000001, which a histogram would drop
+        counts = [np.histogram(np.clip(lab[..., channel], *value_range), bins=bins,
+                               range=value_range)[0] for lab in (lab_out, lab_target)]
         shares = [count / count.sum() for count in counts]
         result[name] = float(np.minimum(*shares).sum())
     result["mean"] = float(np.mean([result[name] for name in LAB_RANGES]))

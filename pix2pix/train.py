@@ -227,7 +227,12 @@ def start_run(config, resume, ranks):
     if not resume:
         return []
     check_same_networks(out_dir, config)
-    log = out_dir / LOG_NAME
+    return read_log(out_dir)
+
+
+def read_log(run_dir):
+    """The rows of a run folder's ``log.jsonl``, one dict per finished epoch, oldest first."""
+    log = Path(run_dir) / LOG_NAME
     lines = log.read_text().splitlines() if log.exists() else []
     return [json.loads(line) for line in lines if line]
 

@@ -3,8 +3,11 @@
 import pytest
 import torch
 
+from pix2pix.config import TrainConfig
 from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.official import to_official_state_dict
+from pix2pix.synthetic import write_synthetic_dataset
+from pix2pix.train import fit
 
 
 @pytest.fixture(autouse=True)
@@ -19,3 +22,14 @@ def official_checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("checkpoints") / "facades_label2photo.pth"
     torch.save(to_official_state_dict(init_weights(UNetGenerator()).state_dict()), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory):
+    """An Exercise 3 run of one short epoch on the synthetic shapes at 64x64."""
+    shapes = write_synthetic_dataset(tmp_path_factory.mktemp("shapes"), num_train=8, num_val=2,
+                                     size=64)
+    out = tmp_path_factory.mktemp("run")
+    fit(TrainConfig(data_root=str(shapes), out_dir=str(out), epochs=1, image_size=64, ngf=8,
+                    ndf=8, workers=0, num_samples=2, device="cpu"))
+    return out

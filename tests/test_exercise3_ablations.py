@@ -8,6 +8,7 @@ import pytest
 from pix2pix.checkpoints import load_trained_generator
 from pix2pix.data import pair_names
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.train import read_log
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def test_a_tiny_quick_study_writes_data_runs_figure_and_results(ablations, tmp_p
         generator, config = load_trained_generator(tmp_path / variant)
         assert config.objective == variant and config.image_size == 32
     assert (tmp_path / "objective.png").stat().st_size > 1000
+    assert (tmp_path / "curves.png").stat().st_size > 1000
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results["variants"]) == {"l1", "cgan", "l1+cgan"}
     assert {"L1", "PSNR", "colour", "sharpness"} <= set(results["variants"]["l1"])
@@ -38,10 +40,13 @@ def test_a_tiny_quick_study_writes_data_runs_figure_and_results(ablations, tmp_p
     assert "objective: held-out numbers" in output and "goal: l1+cgan closes" in output
 
 
-def test_a_second_run_measures_the_trained_variants_again_without_retraining(ablations,
-                                                                            tmp_path, capsys):
+def test_a_finished_variant_is_measured_again_and_a_longer_one_resumed(ablations, tmp_path,
+                                                                        capsys):
     ablations.main(["--quick", "--out", str(tmp_path), "--epochs", "1"])
     before = (tmp_path / "l1" / "generator.pt").stat().st_mtime_ns
     assert ablations.main(["--quick", "--out", str(tmp_path), "--epochs", "1"]) == 0
     assert (tmp_path / "l1" / "generator.pt").stat().st_mtime_ns == before
     assert "already trained" in capsys.readouterr().out
+    assert ablations.main(["--quick", "--out", str(tmp_path), "--epochs", "2"]) == 0
+    assert "l1: resuming" in capsys.readouterr().out
+    assert [row["epoch"] for row in read_log(tmp_path / "l1")] == [1, 2]

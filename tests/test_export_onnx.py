@@ -13,7 +13,6 @@ import torch
 
 import export_onnx
 from pix2pix import onnx_export
-from pix2pix.config import TrainConfig
 from pix2pix.errors import FixableError
 from pix2pix.facades import CLASS_NAMES, MODEL_PALETTE
 from pix2pix.inference import translate
@@ -21,8 +20,6 @@ from pix2pix.model_files import ModelInfo
 from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights
 from pix2pix.onnx_export import (FP32_TOLERANCE, HALF_TOLERANCE, METADATA_KEY, ExportError,
                                  OnnxGenerator, draw_dropout_masks, export_verified)
-from pix2pix.synthetic import write_synthetic_dataset
-from pix2pix.train import fit
 
 FACADES = ModelInfo("facades", 256, "small_facades.pth")
 
@@ -116,17 +113,6 @@ def test_an_older_torch_is_refused_with_the_version_it_needs(monkeypatch):
     monkeypatch.setattr(torch, "__version__", "2.4.1+cpu")
     with pytest.raises(ExportError, match=r"torch >= 2\.6.*pip install --upgrade"):
         onnx_export.check_exporter()
-
-
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory):
-    """An Exercise 3 run of one short epoch on the synthetic shapes at 64x64."""
-    shapes = write_synthetic_dataset(tmp_path_factory.mktemp("shapes"), num_train=8, num_val=2,
-                                     size=64)
-    out = tmp_path_factory.mktemp("run")
-    fit(TrainConfig(data_root=str(shapes), out_dir=str(out), epochs=1, image_size=64, ngf=8,
-                    ndf=8, workers=0, num_samples=2, device="cpu"))
-    return out
 
 
 def test_the_script_exports_a_run_at_its_trained_size_and_never_overwrites(run_folder, tmp_path,

@@ -13,29 +13,16 @@ from PIL import Image
 
 import translate
 from pix2pix import model_files
-from pix2pix.config import TrainConfig
 from pix2pix.errors import FixableError
 from pix2pix.model_files import load_generator
 from pix2pix.models import GeneratorConfig, UNetGenerator
 from pix2pix.official import to_official_state_dict
 from pix2pix.onnx_export import export_verified
 from pix2pix.paths import PROJECT_ROOT, SAMPLE_FACADES_DIR
-from pix2pix.synthetic import draw_pair, write_synthetic_dataset
-from pix2pix.train import fit
+from pix2pix.synthetic import draw_pair
 
 SCRIPT = PROJECT_ROOT / "translate.py"
 LABEL = SAMPLE_FACADES_DIR / "designed_01_classic.png"
-
-
-@pytest.fixture(scope="module")
-def run_folder(tmp_path_factory):
-    """An Exercise 3 run of one short epoch on the synthetic shapes at 64x64."""
-    shapes = write_synthetic_dataset(tmp_path_factory.mktemp("shapes"), num_train=8, num_val=2,
-                                     size=64)
-    out = tmp_path_factory.mktemp("run")
-    fit(TrainConfig(data_root=str(shapes), out_dir=str(out), epochs=1, image_size=64, ngf=8,
-                    ndf=8, workers=0, num_samples=2, device="cpu"))
-    return out
 
 
 @pytest.fixture(scope="module")
