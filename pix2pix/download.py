@@ -44,6 +44,8 @@ OFFICIAL_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/facade
 OFFICIAL_PARAMETER_COUNT = 54_413_955  # the unet_256 generator of the paper
 CHUNK_SIZE = 1 << 20  # 1 MiB: few system calls, and a progress bar that still moves often
 USER_AGENT = "pix2pix-course-download"
+# a few seconds for 218 MB, said before it starts
+VERIFYING = "Verifying: loading it weights-only, checking every tensor's name and shape ..."
 ALTERNATIVES = ("Alternatives: try again later (a partial download resumes where it stopped); "
                 "use a mirror with --url MIRROR; or install a copy your instructor handed out "
                 "with --from-file PATH.")
@@ -464,6 +466,7 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, verify=veri
     if from_file is not None:
         log(f"Copying {from_file}")
         _copy(from_file, part)
+        log(VERIFYING)
         try:
             count = verify(part, name=from_file)  # messages name the student's file
         except CheckpointError as error:
@@ -480,6 +483,7 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, verify=veri
         log(f"Downloading {url}")
         try:
             _fetch(url, part, policy, timeout, log, sleep)
+            log(VERIFYING)
             try:
                 count = verify(part, name="the downloaded file")
             except CheckpointError as error:
