@@ -9,9 +9,9 @@ Command (from any directory, after ``python download_pretrained.py``):
     python exercises/exercise1_observe.py --labels my_facade.png other.png --eval
 
 Expected output: a short summary per label (size, colours it was read in, classes, warnings), a
-line while the weights load, the time per image, and in outputs/exercise1/: ``grid_paper.png`` (labels on top, photos below, class
-legend) and one ``<label>_photo_paper.png`` per label (``_eval`` with ``--eval``, so the two modes
-never overwrite each other).
+line while the weights load, the time per image, and in outputs/exercise1/: ``grid_paper.png``
+(labels on top, photos below, class legend) and one ``<label>_photo_paper.png`` per label
+(``_eval`` with ``--eval``, so the two modes never overwrite each other).
 
 Runtime: a few seconds on a laptop CPU (about 0.08 s per image on two cores), a second on a GPU.
 """
