@@ -37,8 +37,9 @@ verification:
   Every file, downloaded or copied, must load with torch.load(weights_only=True) and hold exactly
   the official generator's tensors and shapes (54,413,955 weights); weights that look untrained
   (statistics still at their initial values) are installed with a warning. Only then is a file
-  renamed to its final name, and its SHA-256 is printed and stored in facades_label2photo.pth.sha256, so a
-  later run re-checks it by hashing alone. A corrupted or invalid file is reported and replaced.
+  renamed to its final name, and its SHA-256 is printed and stored in
+  facades_label2photo.pth.sha256, so a later run re-checks it by hashing alone. A corrupted or
+  invalid file is reported and replaced.
 
 exit status:
   0 when a verified file is in place (also when it already was), 1 on any failure, with one

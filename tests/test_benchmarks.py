@@ -89,7 +89,7 @@ def test_bf16_channels_last_step_matches_fp32_losses_within_mixed_precision_nois
 def test_bench_preprocess_quick_times_both_versions_and_finds_the_same_pixels(tmp_path):
     output = run_quick("bench_preprocess.py", tmp_path)
     rows = [line.split() for line in output.splitlines() if line.endswith("x")]
-    assert [row[0] for row in rows] == ["baseline:", "now:"] and rows[0][-1] == "1.00x"
+    assert [row[0] for row in rows] == ["baseline:", "now:", "floor:"] and rows[0][-1] == "1.00x"
     assert "pixels: identical in 8 of 8 pairs" in output
     assert "KB per file on average" in output and "target >= 150 pairs/s" in output
 
