@@ -85,7 +85,7 @@ def colour_table(rgb):
 
     A label holds few distinct colours, so everything that depends on a colour alone (its class,
     its distance to the palette) is computed once per colour, not once per pixel: a 5000x3000
-    label takes a second, not a minute.
+    label takes a second or two, not a minute.
 
     Args:
         rgb: (H, W, 3) uint8 image.
@@ -96,7 +96,7 @@ def colour_table(rgb):
     """
     rgb = np.asarray(rgb, dtype=np.uint8)
     packed = rgb[..., 0].astype(np.uint32) << 16 | rgb[..., 1].astype(np.uint32) << 8 | rgb[..., 2]
-    # np.unique(..., return_inverse=True) would sort all the pixels with a stable sort, ten times
+    # np.unique(..., return_inverse=True) would sort all the pixels with a stable sort, six times
     # slower than finding the colours and then looking each pixel up among them
     colours = np.unique(packed)
     which = np.searchsorted(colours, packed)  # (H, W)
