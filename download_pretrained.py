@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from pix2pix.download import OFFICIAL_URL, DownloadError, RetryPolicy, install
+from pix2pix.errors import run_script
 from pix2pix.paths import FACADES_CHECKPOINT
 
 EPILOG = f"""\
@@ -34,9 +35,11 @@ resuming and retries:
 
 verification:
   Every file, downloaded or copied, must load with torch.load(weights_only=True) and hold exactly
-  the official generator's tensors and shapes (54,413,955 weights). Only then is it renamed to
-  its final name, and its SHA-256 is printed and stored in facades_label2photo.pth.sha256, so a
-  later run re-checks it by hashing alone. A corrupted or invalid file is reported and replaced.
+  the official generator's tensors and shapes (54,413,955 weights); weights that look untrained
+  (statistics still at their initial values) are installed with a warning. Only then is a file
+  renamed to its final name, and its SHA-256 is printed and stored in
+  facades_label2photo.pth.sha256, so a later run re-checks it by hashing alone. A corrupted or
+  invalid file is reported and replaced.
 
 exit status:
   0 when a verified file is in place (also when it already was), 1 on any failure, with one
@@ -89,4 +92,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -64,7 +64,7 @@ QUICK = dict(image_size=32, ngf=8, ndf=8, batch_sizes=[2], steps=1, warmup=1,
 # 1. The step under test
 
 
-def build_models(config, device, precision_name, channels_last, compile_mode=None):
+def build_models(config, device, precision_name, channels_last, compile_options=None):
     """The course's Pix2Pix (G, D, Adam), in a precision and layout chosen for the benchmark.
 
     Args:
@@ -72,17 +72,29 @@ def build_models(config, device, precision_name, channels_last, compile_mode=Non
         device: where the models live.
         precision_name: "fp32" or "mixed" (see :func:`benchmarks.measure.make_precision`).
         channels_last: store weights as NHWC, the layout tensor cores read without transposing.
-        compile_mode: a ``torch.compile`` mode ("default", "max-autotune" ...), or None.
+        compile_options: keyword arguments of ``torch.compile`` (see
+            :func:`compile_arguments`), or None for eager mode.
 
     Returns:
         A :class:`~pix2pix.step.Pix2Pix`.
     """
     precision = make_precision(precision_name, device)
     pix2pix = build_pix2pix(config, device, precision, channels_last=channels_last)
-    if compile_mode:
-        pix2pix.generator = torch.compile(pix2pix.generator, mode=compile_mode)
-        pix2pix.discriminator = torch.compile(pix2pix.discriminator, mode=compile_mode)
+    if compile_options:
+        # Dynamo compiles a function again for every new input dtype, layout and shape, and
+        # after 8 versions of one function it silently runs it uncompiled: the grid's later
+        # "compiled" rows would time eager code. Forgetting the earlier configurations'
+        # versions gives each configuration its own compilation.
+        torch.compiler.reset()
+        pix2pix.generator = torch.compile(pix2pix.generator, **compile_options)
+        pix2pix.discriminator = torch.compile(pix2pix.discriminator, **compile_options)
     return pix2pix
+
+
+def compile_arguments(mode, backend):
+    """``torch.compile``'s arguments: a mode ("default", "max-autotune" ...) with the inductor
+    backend, which generates kernels; other backends (CPU checks use "eager") take no mode."""
+    return dict(backend=backend, mode=mode) if backend == "inductor" else dict(backend=backend)
 
 
 def without_dropout(generator):
@@ -102,14 +114,14 @@ def random_pair(config, batch_size, device, channels_last):
 
 
 def step_rate(config, device, batch_size, precision_name, channels_last, steps, warmup,
-              compile_mode=None):
+              compile_options=None):
     """Images per second of ``train_step`` and the peak memory it needed.
 
     Returns:
         (images_per_s, peak_gib): peak_gib is None off CUDA.
     """
     torch.manual_seed(0)
-    pix2pix = build_models(config, device, precision_name, channels_last, compile_mode)
+    pix2pix = build_models(config, device, precision_name, channels_last, compile_options)
     pair = random_pair(config, batch_size, device, channels_last)
     reset_peak_memory(device)
     seconds = seconds_per_call(lambda: pix2pix.train_step(*pair), device, steps, warmup)
@@ -214,6 +226,9 @@ def parse_args(argv=None):
                         help="also time every configuration under torch.compile (default: off)")
     parser.add_argument("--compile-mode", default="default",
                         help="torch.compile mode; max-autotune adds CUDA graphs (default: default)")
+    parser.add_argument("--compile-backend", default="inductor",
+                        help="torch.compile backend; eager traces without generating kernels, "
+                             "a quick check on a CPU (default: inductor)")
     parser.add_argument("--steps", type=int, default=STEPS,
                         help=f"timed steps per configuration (default: {STEPS})")
     parser.add_argument("--warmup", type=int, default=WARMUP,
@@ -269,22 +284,24 @@ def main(argv=None):
     baseline, baseline_memory = step_rate(config, device, 1, "fp32", False, args.steps,
                                           args.warmup)
     report("baseline: fp32, contiguous, batch 1", baseline, baseline_memory, baseline)
-    compile_modes = [None] + ([args.compile_mode] if args.compile else [])
+    compiled_or_not = [None] + ([compile_arguments(args.compile_mode, args.compile_backend)]
+                                if args.compile else [])
     fastest = baseline
     plain_rates = {}  # batch size -> images/s in fp32, contiguous, not compiled (timed first)
-    for compile_mode in compile_modes:
+    for compile_options in compiled_or_not:
         for precision_name in args.precisions:
             label = make_precision(precision_name, device).name
             for layout in args.layouts:
                 for batch_size in args.batch_sizes:
                     rate, memory = step_rate(config, device, batch_size, precision_name,
                                              layout == "channels_last", args.steps,
-                                             args.warmup + 2 * bool(compile_mode), compile_mode)
+                                             args.warmup + 2 * bool(compile_options),
+                                             compile_options)
                     fastest = max(fastest, rate)
-                    if (precision_name, layout, compile_mode) == ("fp32", "contiguous", None):
+                    if (precision_name, layout, compile_options) == ("fp32", "contiguous", None):
                         plain_rates[batch_size] = rate
                     name = (f"{label}, {layout}, batch {batch_size}"
-                            f"{', compiled' if compile_mode else ''}")
+                            f"{', compiled' if compile_options else ''}")
                     report(name, rate, memory, baseline, plain_rates.get(batch_size))
     print(f"fastest step: {fastest:.2f} img/s = {fastest / baseline:.2f}x baseline")
 

@@ -8,10 +8,10 @@ Command (from any directory, after ``python download_pretrained.py``):
     python exercises/exercise1_observe.py
     python exercises/exercise1_observe.py --labels my_facade.png other.png --eval
 
-Expected output: a short summary per label (size, colours it was read in, classes, warnings), the
-time per image, and in outputs/exercise1/: ``grid_paper.png`` (labels on top, photos below, class
-legend) and one ``<label>_photo_paper.png`` per label (``_eval`` with ``--eval``, so the two modes
-never overwrite each other).
+Expected output: a short summary per label (size, colours it was read in, classes, warnings), a
+line while the weights load, the time per image, and in outputs/exercise1/: ``grid_paper.png``
+(labels on top, photos below, class legend) and one ``<label>_photo_paper.png`` per label
+(``_eval`` with ``--eval``, so the two modes never overwrite each other).
 
 Runtime: a few seconds on a laptop CPU (about 0.08 s per image on two cores), a second on a GPU.
 """
@@ -49,8 +49,9 @@ def read_labels(paths):
     """Each label file as the model's 256x256 input in its palette; prints what was found."""
     labels = []
     for path in paths:
+        print(f"{Path(path).name}: ", end="", flush=True)  # a photo-sized label takes seconds
         label, report = read_label(path)  # one decode: the label and what was found in it
-        print(f"{Path(path).name}: " + report.summary().replace("\n", "\n    "))
+        print(report.summary().replace("\n", "\n    "))
         labels.append(label)
     return labels
 
@@ -63,6 +64,7 @@ def translate_labels(generator, labels, mode, seed, batch_size):
     """Photos for the labels, timed; ``mode`` is "paper" (the default) or "eval"."""
     input_images = to_batch(labels)  # (N, 3, 256, 256) in [-1, 1]
     device = next(generator.parameters()).device
+    print(f"translating {len(labels)} labels on {device} ...", flush=True)
     start = time.perf_counter()
     fake_images = translate(generator, input_images, mode=mode, seed=seed,
                             batch_size=batch_size)
@@ -125,6 +127,7 @@ def main(argv=None):
 
     labels = read_labels(paths)  # a bad label stops here, before the 218 MB load
     # the official weights, loaded strictly and weights-only (see the Concepts page)
+    print(f"loading {args.checkpoint} ...", flush=True)
     generator = create_facades_generator(args.checkpoint, device)
     mode = "eval" if args.eval else "paper"
     photos = translate_labels(generator, labels, mode, args.seed, args.batch_size)

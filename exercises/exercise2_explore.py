@@ -67,12 +67,13 @@ def run(generator, labels, args, mode="paper", seed=None):
 
     The labels go in as they are: the colour study depends on *not* snapping them to the palette.
     """
+    print(f"  ({len(labels)} images, {mode} mode: ", end="", flush=True)  # many take seconds
     start = time.perf_counter()
     fake_images = translate(generator, to_batch(labels), mode=mode,
                             seed=args.seed if seed is None else seed)
     photos = to_uint8(fake_images)  # copying to the CPU waits for the GPU to finish
     per_image = (time.perf_counter() - start) / len(labels)
-    print(f"  ({len(labels)} images, {per_image:.3f} s per image, {mode} mode)")
+    print(f"{per_image:.3f} s per image)")
     return photos
 
 
@@ -209,8 +210,9 @@ def study_consistency(generator, args):
 
 def check_own_label(path):
     """Read a student's label as the model's input and print what was found in it."""
+    print(f"{Path(path).name}: ", end="", flush=True)  # a photo-sized label takes seconds
     label, report = read_label(path)
-    print(f"{Path(path).name}: " + report.summary().replace("\n", "\n    "))
+    print(report.summary().replace("\n", "\n    "))
     return label
 
 
@@ -258,6 +260,7 @@ def main(argv=None):
     device = pick_device(args.device)
     label = check_own_label(args.label) if args.label is not None else None
 
+    print(f"loading {args.checkpoint} ...", flush=True)
     generator = create_facades_generator(args.checkpoint, device)
     for name in names:
         print(f"{name}:")

@@ -10,7 +10,9 @@ every step here assumes it can fail:
 * transient failures (5xx, resets, timeouts, refused connections) are retried with a growing wait,
   then the next mirror is tried;
 * every candidate, downloaded or copied, is loaded weights-only and checked key by key and shape
-  by shape against the generator (:mod:`pix2pix.official`), and its weights are counted;
+  by shape against the generator (:mod:`pix2pix.official`), and its weights are counted; a file
+  that is not a checkpoint is named for what it is (an HTML page, random bytes), and weights
+  that look untrained are installed with a warning;
 * the verified file's SHA-256 is stored next to it (``<name>.sha256``, the ``sha256sum`` format),
   so a later run re-checks it by hashing alone and notices a corrupted or replaced file.
 
@@ -36,12 +38,14 @@ from tqdm import tqdm
 from pix2pix.errors import FixableError
 from pix2pix.models import UNetGenerator
 from pix2pix.official import (DOWNLOAD_HINT, CheckpointError, from_official_state_dict,
-                              load_state_dict_file)
+                              load_state_dict_file, looks_like_html, warn_if_untrained)
 
 OFFICIAL_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/facades_label2photo.pth"
 OFFICIAL_PARAMETER_COUNT = 54_413_955  # the unet_256 generator of the paper
 CHUNK_SIZE = 1 << 20  # 1 MiB: few system calls, and a progress bar that still moves often
 USER_AGENT = "pix2pix-course-download"
+# a few seconds for 218 MB, said before it starts
+VERIFYING = "Verifying: loading it weights-only, checking every tensor's name and shape ..."
 ALTERNATIVES = ("Alternatives: try again later (a partial download resumes where it stopped); "
                 "use a mirror with --url MIRROR; or install a copy your instructor handed out "
                 "with --from-file PATH.")
@@ -83,31 +87,39 @@ class RetryPolicy:
 # Verification
 
 
-def verify_checkpoint(path, config=None, parameter_count=OFFICIAL_PARAMETER_COUNT):
+def verify_checkpoint(path, config=None, parameter_count=OFFICIAL_PARAMETER_COUNT, name=None):
     """Check that ``path`` holds the official generator's weights, and count them.
 
     Reuses :mod:`pix2pix.official`: a weights-only load (a checkpoint is untrusted input), then
     exactly the generator's keys with the right shapes (the 2017 file without BatchNorm's
-    ``num_batches_tracked`` counts as valid), then the number of weights.
+    ``num_batches_tracked`` counts as valid), then the number of weights, then whether they
+    look trained.
 
     Args:
         path: the candidate file.
         config: the generator's :class:`~pix2pix.models.GeneratorConfig` (default ``unet_256``).
         parameter_count: how many weights the file must hold.
+        name: what the messages call the file (default: ``path``); the student's file, not
+            the ``.part`` copy being checked.
 
     Returns:
         The number of weights in the file.
 
     Raises:
         CheckpointError: the file is not a checkpoint of that generator.
+
+    Warns:
+        UntrainedWeightsWarning: the right layers, but values that were never trained.
     """
-    state_dict = from_official_state_dict(load_state_dict_file(path), config)
+    name = name or path
+    state_dict = from_official_state_dict(load_state_dict_file(path, name), config, name)
     # the meta device gives the parameters' names without allocating 218 MB for them
     with torch.device("meta"):
         names = [name for name, _ in UNetGenerator(config).named_parameters()]
     count = sum(state_dict[name].numel() for name in names)
     if count != parameter_count:
-        raise CheckpointError(f"{path} holds {count:,} weights instead of {parameter_count:,}.")
+        raise CheckpointError(f"{name} holds {count:,} weights instead of {parameter_count:,}.")
+    warn_if_untrained(state_dict, name)
     return count
 
 
@@ -159,8 +171,9 @@ def existing_sha256(dest, verify=verify_checkpoint, log=print):
     if recorded == digest:
         return digest
     if recorded is not None:
-        reason = (f"its SHA-256 {digest[:16]}... differs from {recorded[:16]}..., recorded when "
-                  "it was verified: the file is corrupted or was replaced.")
+        reason = (f"{dest} is not the file that was verified: its SHA-256 {digest[:16]}... "
+                  f"differs from {recorded[:16]}..., recorded then; it is corrupted or was "
+                  "replaced.")
     else:
         try:
             verify(dest)
@@ -168,7 +181,7 @@ def existing_sha256(dest, verify=verify_checkpoint, log=print):
             return digest
         except CheckpointError as error:
             reason = _reason(error)
-    log(f"{dest} is not a valid checkpoint: {reason} Removing it to fetch a fresh copy.")
+    log(f"{reason} Removing it to fetch a fresh copy.")
     _remove(dest)
     _remove(sha256_path(dest))
     return None
@@ -308,12 +321,8 @@ def _range_start(response):
 
 
 def _looks_like_html(response, first_chunk):
-    """A web page served with status 200: an error, login or "we moved" page, not weights.
-
-    A checkpoint starts with ``PK`` (a zip) or a pickle opcode, never with ``<``.
-    """
-    return (response.headers.get_content_type() == "text/html"
-            or first_chunk.lstrip()[:1] == b"<")
+    """A web page served with status 200: an error, login or "we moved" page, not weights."""
+    return response.headers.get_content_type() == "text/html" or looks_like_html(first_chunk)
 
 
 def _transfer(url, part, timeout):
@@ -429,8 +438,8 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, verify=veri
         urls: tried in order until one gives a valid file.
         from_file: a local copy to install instead of downloading (the offline classroom).
         force: fetch again even if a valid file is already at ``dest``.
-        verify: ``verify(path) -> number of weights``, raising CheckpointError for a wrong file;
-            tests pass a smaller generator's check.
+        verify: ``verify(path, name=None) -> number of weights``, raising CheckpointError for a
+            wrong file, whose message calls it ``name``; tests pass a smaller generator's check.
         policy: a :class:`RetryPolicy` (default: 3 retries, waiting 2, 4 and 8 s).
         timeout: seconds to wait for the connection and for each read.
         log: where progress messages go.
@@ -457,13 +466,14 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, verify=veri
     if from_file is not None:
         log(f"Copying {from_file}")
         _copy(from_file, part)
+        log(VERIFYING)
         try:
-            count = verify(part)
+            count = verify(part, name=from_file)  # messages name the student's file
         except CheckpointError as error:
             _remove(part)
-            raise DownloadError(f"{from_file} is not the official pretrained generator: "
-                                f"{_reason(error)} Ask for a fresh copy, or download it with "
-                                "`python download_pretrained.py`.") from None
+            raise DownloadError(f"{_reason(error)} Nothing was installed. Ask for a fresh "
+                                "copy, or download it with `python download_pretrained.py`."
+                                ) from None
         return _move_into_place(part, dest, count, log)
 
     if force:
@@ -473,12 +483,12 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, verify=veri
         log(f"Downloading {url}")
         try:
             _fetch(url, part, policy, timeout, log, sleep)
+            log(VERIFYING)
             try:
-                count = verify(part)
+                count = verify(part, name="the downloaded file")
             except CheckpointError as error:
                 _remove(part)
-                raise _UrlFailed("the downloaded file is not the official generator "
-                                 f"({_reason(error)}); it was deleted") from None
+                raise _UrlFailed(f"{_reason(error).rstrip('.')}; it was deleted") from None
         except _UrlFailed as error:
             log(f"  failed: {error}")
             failures.append((url, str(error)))

@@ -5,13 +5,35 @@ that is not the checkpoint, a run folder that already holds a run, a missing dat
 subclass of :class:`FixableError` with a message written for a person. The scripts catch this
 class alone and print its message without a traceback; any other exception is a bug in the
 course and keeps its traceback.
+
+A problem that does not stop the work (weights that load but look untrained) is a
+:class:`FixableWarning` instead: the scripts print it as one ``warning:`` line.
 """
 
 import sys
+import warnings
+
+_python_show_warning = warnings.showwarning  # Python's own display, for every other warning
 
 
 class FixableError(Exception):
     """A problem the student can fix; the message says what happened and how to fix it."""
+
+
+class FixableWarning(UserWarning):
+    """Something the student should fix although the script can go on; the message says how."""
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print a :class:`FixableWarning` as one ``warning:`` line; others keep Python's format.
+
+    Python shows a warning with the file and line that raised it and that line's source, which
+    tells a student nothing they can act on; the message alone does.
+    """
+    if issubclass(category, FixableWarning):
+        print(f"warning: {message}", file=sys.stderr if file is None else file)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
 
 
 def run_script(main):
@@ -19,7 +41,9 @@ def run_script(main):
 
     A :class:`FixableError` ends the script with its message on stderr and exit code 1, without
     a traceback: the message already says what to do, and a page of stack frames would bury it.
+    A :class:`FixableWarning` is printed as one line by :func:`show_warning`.
     """
+    warnings.showwarning = show_warning
     try:
         code = main()
     except FixableError as error:

@@ -80,11 +80,46 @@ def ids_to_rgb(ids, palette=MODEL_PALETTE):
     return np.asarray(palette, dtype=np.uint8)[np.asarray(ids) - 1]
 
 
+def colour_table(rgb):
+    """The distinct colours of an image, and which of them each pixel is.
+
+    A label holds few distinct colours, so everything that depends on a colour alone (its class,
+    its distance to the palette) is computed once per colour, not once per pixel: a 5000x3000
+    label takes a second or two, not a minute.
+
+    Args:
+        rgb: (H, W, 3) uint8 image.
+
+    Returns:
+        ``(colours, which)``: (U, 3) int64 distinct colours, sorted, and the (H, W) index into
+        them of every pixel's colour.
+    """
+    rgb = np.asarray(rgb, dtype=np.uint8)
+    packed = rgb[..., 0].astype(np.uint32) << 16 | rgb[..., 1].astype(np.uint32) << 8 | rgb[..., 2]
+    # np.unique(..., return_inverse=True) would sort all the pixels with a stable sort, six times
+    # slower than finding the colours and then looking each pixel up among them
+    colours = np.unique(packed)
+    which = np.searchsorted(colours, packed)  # (H, W)
+    return np.stack([colours >> 16, colours >> 8 & 255, colours & 255], -1).astype(np.int64), which
+
+
+def snap_colours(colours, palette=MODEL_PALETTE):
+    """The class of each colour (the nearest palette colour) and how far from it the colour is.
+
+    Args:
+        colours: (U, 3) colours.
+        palette: (12, 3) colours.
+
+    Returns:
+        ``(ids, distance)``: (U,) uint8 class ids 1-12 and (U,) Euclidean distances in RGB units.
+    """
+    squared = ((colours[:, None, :] - np.asarray(palette, np.int64)) ** 2).sum(-1)  # (U, 12)
+    ids = squared.argmin(-1)
+    return (ids + 1).astype(np.uint8), np.sqrt(squared[np.arange(len(colours)), ids])
+
+
 def nearest_class(rgb, palette=MODEL_PALETTE):
     """Snap every pixel to the class whose colour is nearest (removes JPEG noise).
-
-    A label holds few distinct colours, so the distances are computed once per colour, not once
-    per pixel: a 5000x3000 label takes a second, not a minute.
 
     Args:
         rgb: (H, W, 3) uint8 image.
@@ -94,16 +129,9 @@ def nearest_class(rgb, palette=MODEL_PALETTE):
         ``(ids, distance)``: (H, W) uint8 class ids and (H, W) float Euclidean distance in RGB
         units from each pixel to its class colour (0 for a pixel exactly on the palette).
     """
-    rgb = np.asarray(rgb, dtype=np.uint8)
-    packed = rgb[..., 0].astype(np.uint32) << 16 | rgb[..., 1].astype(np.uint32) << 8 | rgb[..., 2]
-    colours, which = np.unique(packed.ravel(), return_inverse=True)
-    unique_rgb = np.stack([colours >> 16, colours >> 8 & 255, colours & 255], -1)  # (U, 3)
-    squared = ((unique_rgb[:, None, :].astype(np.int64) - np.asarray(palette, np.int64)) ** 2
-               ).sum(-1)  # (U, 12)
-    ids = squared.argmin(-1)
-    distance = np.sqrt(squared[np.arange(len(colours)), ids])
-    shape = rgb.shape[:2]
-    return (ids + 1).astype(np.uint8)[which].reshape(shape), distance[which].reshape(shape)
+    colours, which = colour_table(rgb)
+    ids, distance = snap_colours(colours, palette)
+    return ids[which], distance[which]
 
 
 def off_palette_fraction(rgb, palette=MODEL_PALETTE):
@@ -193,12 +221,12 @@ def read_label_ids(image):
                              "the palette of the legend (docs/exercise1), or save class ids.")
         return values.astype(np.uint8), "class ids", np.zeros(values.shape)
     rgba = np.asarray(image.convert("RGBA"))
-    fits = {}
-    for name, palette in PALETTES.items():
-        ids, distance = nearest_class(rgba[..., :3], palette)
-        fits[name] = (distance.mean(), ids, distance)
-    source = min(fits, key=lambda name: fits[name][0])
-    _, ids, distance = fits[source]
+    colours, which = colour_table(rgba[..., :3])  # once, for both palettes
+    pixels = np.bincount(which.ravel(), minlength=len(colours))  # (U,) pixels of each colour
+    fits = {name: snap_colours(colours, palette) for name, palette in PALETTES.items()}
+    # the palette the pixels are nearer to on average
+    source = min(fits, key=lambda name: (fits[name][1] * pixels).sum())
+    ids, distance = (per_colour[which] for per_colour in fits[source])
     transparent = rgba[..., 3] < 128
     ids[transparent], distance[transparent] = BACKGROUND, 0.0
     return ids, source, distance

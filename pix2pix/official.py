@@ -7,17 +7,24 @@ Our :class:`~pix2pix.models.UNetGenerator` names the same tensors after what the
 place where a checkpoint file is opened. Used by exercises 1 and 2 and by
 ``download_pretrained.py``.
 
-Two rules hold everywhere:
+Three rules hold everywhere:
 
 * ``torch.load(..., weights_only=True)``: a checkpoint is untrusted input, and a full pickle can
   run any code when it is loaded. The weights-only loader accepts tensors and plain containers.
+  A file that is not a checkpoint (a saved web page, random bytes) is named for what it is.
 * ``load_state_dict(..., strict=True)``: a missing or unexpected tensor is an error, never a
   silently random layer that turns the output into grey mush.
+* weights with the right names and shapes but never trained (:func:`untrained_signs`) load, with
+  a warning that says so: they too would draw grey mush.
 """
+
+import math
+import re
+import warnings
 
 import torch
 
-from pix2pix.errors import FixableError
+from pix2pix.errors import FixableError, FixableWarning
 from pix2pix.models import GeneratorConfig, UNetGenerator
 from pix2pix.paths import FACADES_CHECKPOINT
 
@@ -28,6 +35,10 @@ DOWNLOAD_HINT = ("Run `python download_pretrained.py` (add --force to replace a 
 
 class CheckpointError(FixableError, ValueError):
     """A file that is not the checkpoint we expect; the message says what is wrong and the fix."""
+
+
+class UntrainedWeightsWarning(FixableWarning):
+    """A file with the generator's layers whose values were never trained."""
 
 
 def official_module_names(config=None):
@@ -91,7 +102,7 @@ def to_official_state_dict(state_dict, config=None):
     return _rename(state_dict, official_module_names(config))
 
 
-def from_official_state_dict(state_dict, config=None):
+def from_official_state_dict(state_dict, config=None, name="The file"):
     """Turn an official-format ``state_dict`` into one that loads strictly into our generator.
 
     Accepts the three forms the official file is found in: the bare state dict; the same with
@@ -102,6 +113,7 @@ def from_official_state_dict(state_dict, config=None):
     Args:
         state_dict: mapping from official key names to tensors.
         config: the generator's :class:`~pix2pix.models.GeneratorConfig`.
+        name: what the messages call the file the dict came from.
 
     Returns:
         A new dict with our key names and exactly our generator's keys.
@@ -110,14 +122,15 @@ def from_official_state_dict(state_dict, config=None):
         CheckpointError: keys are missing or unexpected; the message names them and the fix.
     """
     if not isinstance(state_dict, dict) or not all(isinstance(k, str) for k in state_dict):
-        raise CheckpointError("The file does not hold a state dict (a mapping from layer names "
+        raise CheckpointError(f"{name} does not hold a state dict (a mapping from layer names "
                               f"to tensors) but a {type(state_dict).__name__}. {DOWNLOAD_HINT}")
     if state_dict and all(key.startswith("module.") for key in state_dict):
         state_dict = {key[len("module."):]: value for key, value in state_dict.items()}
 
     official_to_ours = {v: k for k, v in official_module_names(config).items()}
     ours = _rename(state_dict, official_to_ours)
-    expected = UNetGenerator(config).state_dict()
+    with torch.device("meta"):  # names and shapes only, without allocating 218 MB for them
+        expected = UNetGenerator(config).state_dict()
 
     counters = {key for key in expected if key.endswith(".num_batches_tracked")}
     if counters and not counters & ours.keys():
@@ -128,16 +141,16 @@ def from_official_state_dict(state_dict, config=None):
     official_names = official_module_names(config)
     if missing or unexpected:
         raise CheckpointError(
-            "This is not a checkpoint of the official pix2pix unet_256 generator: "
+            f"{name} is not a checkpoint of the official pix2pix unet_256 generator: "
             f"{_describe(missing, 'missing', official_names)}"
             f"{_describe(unexpected, 'unexpected', {})}{DOWNLOAD_HINT}")
     wrong = [key for key in expected if ours[key].shape != expected[key].shape]
     if wrong:
         key = wrong[0]
         raise CheckpointError(
-            f"{len(wrong)} tensors have the wrong shape, e.g. {_renamed_key(key, official_names)}"
-            f" is {tuple(ours[key].shape)} instead of {tuple(expected[key].shape)}. "
-            f"{DOWNLOAD_HINT}")
+            f"{name} is not the official generator: {len(wrong)} tensors have the wrong shape, "
+            f"e.g. {_renamed_key(key, official_names)} is {tuple(ours[key].shape)} instead of "
+            f"{tuple(expected[key].shape)}. {DOWNLOAD_HINT}")
     return ours
 
 
@@ -150,28 +163,145 @@ def _describe(keys, what, official_names):
     return f"{len(keys)} {what} keys ({shown}{more}). "
 
 
-def load_state_dict_file(path):
+# -----------------------------------------------------------------------------
+# Opening a file: a checkpoint, or a message that says what the file is instead
+
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format since PyTorch 1.6 is a zip archive
+PICKLE_MAGIC = b"\x80"  # the format before it (the 2017 official file) is a bare pickle
+
+
+def looks_like_html(head):
+    """True when a file's first bytes are a web page (an error, login or "we moved" page).
+
+    A checkpoint starts with ``PK`` (a zip) or a pickle opcode, never with ``<``.
+    """
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def what_else(head):
+    """What a file is, from its first bytes, when it cannot be a PyTorch checkpoint; else None."""
+    if not head:
+        return "an empty file, not a PyTorch checkpoint"
+    if looks_like_html(head):
+        return ("an HTML page, not a PyTorch checkpoint: a web page (a server's error, login or "
+                "\"file moved\" page) saved under the checkpoint's name")
+    if head.startswith(ZIP_MAGIC) or head.startswith(PICKLE_MAGIC):
+        return None
+    if all(byte >= 32 or byte in b"\t\n\r" for byte in head):  # no control bytes: text
+        return "a text file, not a PyTorch checkpoint"
+    return ("not a PyTorch checkpoint: it starts neither like the zip archive torch.save writes "
+            "nor like an older pickle (random or damaged bytes)")
+
+
+def _load_failure(error):
+    """Why ``torch.load(weights_only=True)`` refused a file that starts like a checkpoint.
+
+    PyTorch's own message suggests loading the file with ``weights_only=False``: exactly what must
+    never be done with a file from elsewhere, since a full pickle runs any code it holds. So its
+    message is read, never repeated.
+    """
+    text = str(error)
+    refused = re.search(r"Unsupported (?:global|class):? (?:GLOBAL )?([\w.]+)", text)
+    if refused:
+        return (f"holds pickled Python objects besides tensors ({refused.group(1)}), which "
+                "could run code when loaded: it is not a safe PyTorch checkpoint and was not "
+                "loaded")
+    if isinstance(error, RuntimeError) and re.search(r"zip archive|EOF|corrupted", text):
+        return ("is a damaged or incomplete PyTorch checkpoint: it was cut short or changed "
+                "after it was saved")
+    return f"is not a readable PyTorch checkpoint ({type(error).__name__}): damaged or another file"
+
+
+def load_state_dict_file(path, name=None):
     """Open a checkpoint file safely: tensors and plain containers only, never code.
 
     Args:
         path: file to read.
+        name: what the messages call the file (default: ``path``), e.g. the file a student gave
+            when ``path`` is a temporary copy of it.
 
     Returns:
         Whatever the file holds (a dict of tensors for a state dict), on the CPU.
 
     Raises:
         FileNotFoundError: no file at ``path``.
-        CheckpointError: the file is not a PyTorch checkpoint, or it holds objects that the
-            weights-only loader refuses (a pickle that could run code).
+        CheckpointError: the file is not a PyTorch checkpoint (the message says what it is), or
+            it holds objects that the weights-only loader refuses (a pickle that could run code).
     """
+    name = name or path
+    with open(path, "rb") as file:
+        head = file.read(1024)
+    other = what_else(head)
+    if other:
+        raise CheckpointError(f"{name} is {other}. {DOWNLOAD_HINT}")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
     except Exception as error:  # torch raises several types for "not a weights-only file"
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{path} is not a safe PyTorch checkpoint and was not loaded "
-                              f"({reason}). {DOWNLOAD_HINT}") from None
+        raise CheckpointError(f"{name} {_load_failure(error)}. {DOWNLOAD_HINT}") from None
+
+
+# -----------------------------------------------------------------------------
+# Do the weights look trained?
+
+INIT_STD = 0.02  # the paper's initialisation: every convolution weight drawn from N(0, 0.02)
+# BatchNorm starts its running statistics at mean 0 and variance 1 exactly; training moves them
+# to the statistics of real feature maps (means of order 0.1, variances from 0.01 to 100). A
+# layer within 1e-4 of the start is untouched: an untrained file is exactly there, a trained one
+# is a thousand times farther at least.
+STATS_TOLERANCE = 1e-4
+# The standard deviation of n draws from N(0, 0.02) is 0.02 give or take 0.02 / sqrt(2n) (the
+# standard error of a sample standard deviation): a layer within 4 of those errors of 0.02 still
+# has the spread it was born with (that is 1.3% for the first layer's 3,072 weights, 0.14% for a
+# 4-million-weight layer). An untrained layer lands outside once in 16,000; Adam moves every
+# weight by up to lr = 2e-4 a step, and thousands of steps change a trained layer's spread by
+# tens of percent, ten or more of those errors.
+STD_ERRORS = 4
+UNTOUCHED_CONV_SHARE = 0.75  # a few layers may stay close by chance; three quarters may not
+
+
+def untrained_signs(state_dict):
+    """Signs that a generator's weights were never trained, in words; empty when there are none.
+
+    Args:
+        state_dict: a generator's weights under our key names (see
+            :func:`from_official_state_dict`).
+
+    Returns:
+        A list of sentences: BatchNorm statistics at their initial values in every layer, and
+        convolutions with the spread of the N(0, 0.02) initialisation in most layers.
+    """
+    norms = sorted(key.removesuffix(".running_var") for key in state_dict
+                   if key.endswith(".running_var"))
+    untouched_norms = [name for name in norms
+                       if state_dict[f"{name}.running_mean"].abs().max() <= STATS_TOLERANCE
+                       and (state_dict[f"{name}.running_var"] - 1).abs().max() <= STATS_TOLERANCE]
+    convs = [weight.float() for key, weight in state_dict.items() if key.endswith("conv.weight")]
+    untouched_convs = [weight for weight in convs if abs(weight.std().item() / INIT_STD - 1)
+                       <= STD_ERRORS / math.sqrt(2 * weight.numel())]
+    signs = []
+    if norms and len(untouched_norms) == len(norms):
+        signs.append(f"the BatchNorm running statistics of all {len(norms)} layers are still "
+                     "at their initial values (mean 0, variance 1)")
+    if convs and len(untouched_convs) >= UNTOUCHED_CONV_SHARE * len(convs):
+        signs.append(f"{len(untouched_convs)} of {len(convs)} convolutions still have the "
+                     f"spread of the random initialisation (standard deviation {INIT_STD})")
+    return signs
+
+
+def warn_if_untrained(state_dict, name):
+    """Warn (:class:`UntrainedWeightsWarning`) when :func:`untrained_signs` finds any sign.
+
+    Args:
+        state_dict: a generator's weights under our key names.
+        name: what the message calls the file.
+    """
+    signs = untrained_signs(state_dict)
+    if signs:
+        warnings.warn(UntrainedWeightsWarning(
+            f"{name} has the official generator's layers but does not look trained: "
+            f"{'; '.join(signs)}. Its photos will be grey noise. Likely cause: a network saved "
+            "before any training (a test file, or a model built and saved at once), not the "
+            f"official weights. {DOWNLOAD_HINT}"), stacklevel=3)
 
 
 def create_facades_generator(path=FACADES_CHECKPOINT, device="cpu"):
@@ -188,11 +318,16 @@ def create_facades_generator(path=FACADES_CHECKPOINT, device="cpu"):
     Raises:
         CheckpointError: the checkpoint is missing or is not the official generator; the
             message gives the command that fixes it.
+
+    Warns:
+        UntrainedWeightsWarning: the file has the right layers but untrained values.
     """
     try:
         state_dict = load_state_dict_file(path)
     except FileNotFoundError:
         raise CheckpointError(f"No pretrained generator at {path}. {DOWNLOAD_HINT}") from None
+    state_dict = from_official_state_dict(state_dict, name=path)
+    warn_if_untrained(state_dict, path)
     generator = UNetGenerator()
-    generator.load_state_dict(from_official_state_dict(state_dict), strict=True)
+    generator.load_state_dict(state_dict, strict=True)
     return generator.to(device)

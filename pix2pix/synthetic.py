@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+from tqdm import tqdm
 
 from pix2pix.data import pair_folders
 from pix2pix.paths import PROJECT_ROOT, atomic_write
@@ -113,18 +114,22 @@ def write_pairs(out_root, draw, counts, size, seed):
         ``out_root`` as a ``Path``.
     """
     out_root = Path(out_root)
+    missing = []  # (split index, pair index, the two paths) of the pairs not on disk yet
     for split_index, (split, count) in enumerate(zip(("train", "val"), counts)):
         folders = pair_folders(out_root, split)
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
         for i in range(count):
             paths = [folder / f"{i:05d}.png" for folder in folders]
-            if all(path.exists() for path in paths):
-                continue
-            pair = draw([seed, split_index, i], size)
-            for image, path in zip(pair, paths):
-                # atomic: under torchrun every process draws the set at once, and none may read
-                # another's half-written file
-                with atomic_write(path) as temporary:
-                    image.save(temporary, format="PNG")
+            if not all(path.exists() for path in paths):
+                missing.append((split_index, i, paths))
+    # exercise 3's 440 pairs at 256x256 take a few seconds: a bar shows they are being drawn
+    for split_index, i, paths in tqdm(missing, desc=f"drawing pairs into {out_root}",
+                                      disable=not missing):
+        pair = draw([seed, split_index, i], size)
+        for image, path in zip(pair, paths):
+            # atomic: under torchrun every process draws the set at once, and none may read
+            # another's half-written file
+            with atomic_write(path) as temporary:
+                image.save(temporary, format="PNG")
     return out_root

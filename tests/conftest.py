@@ -17,7 +17,8 @@ def seeded():
 
 @pytest.fixture(scope="session")
 def official_checkpoint(tmp_path_factory):
-    """An official-format facades checkpoint with random weights (218 MB, built once per run)."""
+    """An official-format facades checkpoint with freshly initialised weights (218 MB, built once
+    per run): it loads, and pix2pix.official warns that it does not look trained."""
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("checkpoints") / "facades_label2photo.pth"
     torch.save(to_official_state_dict(init_weights(UNetGenerator()).state_dict()), path)

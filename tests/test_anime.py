@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pix2pix.anime import (CREDENTIALS_HINT, find_split_dirs, list_jobs, process_job,
+from benchmarks.bench_preprocess import baseline_process_job, draw_raw_pair
+from pix2pix.anime import (CREDENTIALS_HINT, Job, find_split_dirs, list_jobs, process_job,
                            split_pair, verify_processed)
 from pix2pix.paths import PROJECT_ROOT
 
@@ -62,6 +63,27 @@ def test_bad_files_are_reported_and_skipped_not_fatal(raw_root, tmp_path):
     written = Image.open(tmp_path / "out" / "train" / "sketches" / "0.png")
     assert written.size == (32, 32)
     assert written.getpixel((16, 16)) == SKETCH
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "P"])
+def test_the_faster_png_writer_keeps_every_pixel_of_the_code_before_it(tmp_path, mode):
+    # photographic-looking content (a PNG level changes only how it is compressed); the
+    # palette and RGBA files take the convert() path that the RGB files now skip
+    source = tmp_path / "pair.png"
+    draw_raw_pair(np.random.default_rng(0)).convert(mode).save(source)
+    outputs = []
+    for version, work in (("before", baseline_process_job), ("now", process_job)):
+        job = Job(source, tmp_path / version / "sketch.png", tmp_path / version / "color.png")
+        assert work(job)[0] == "written"
+        outputs.append([np.asarray(Image.open(path)) for path in (job.sketch_path,
+                                                                  job.color_path)])
+    before, now = outputs
+    assert all(np.array_equal(a, b) for a, b in zip(before, now))
+    assert now[0].shape == (256, 256, 3) and len(np.unique(now[1].reshape(-1, 3), axis=0)) > 1000
+    # the files themselves differ: the pixels are equal because PNG is lossless, not because
+    # the same encoder ran twice
+    assert (tmp_path / "before" / "color.png").read_bytes() != (tmp_path / "now" /
+                                                                "color.png").read_bytes()
 
 
 def test_second_run_skips_finished_pairs(raw_root, tmp_path):

@@ -1,16 +1,34 @@
-"""The benchmark scripts run (in their seconds-long quick mode) and the fast training step gives
-the same losses as the float32 step. Speed itself is measured by the benchmarks, not here."""
+"""The benchmark scripts run (in their seconds-long quick mode), the GPU proof runs every one of
+its steps on the CPU, and the fast training step gives the same losses as the float32 step.
+Speed itself is measured by the benchmarks, not here."""
 
+import re
 import subprocess
 import sys
 
+import pytest
 import torch
 
+from benchmarks import gpu_proof
 from benchmarks.bench_train import AGREEMENT_TOLERANCE, loss_agreement, losses_over_steps
-from pix2pix.paths import PROJECT_ROOT
 from pix2pix.config import TrainConfig
+from pix2pix.errors import FixableError
+from pix2pix.paths import PROJECT_ROOT
 
 TINY = TrainConfig(image_size=32, ngf=8, ndf=8)
+
+
+@pytest.fixture(scope="module")
+def quick_proof(tmp_path_factory):
+    """``gpu_proof.py --quick`` once, from an unrelated directory: every step of the GPU proof
+    on the CPU with tiny sizes, the quick runs of bench_train.py and bench_inference.py among
+    them. Returns (its output folder, its stdout)."""
+    out = tmp_path_factory.mktemp("gpu_proof")
+    command = [sys.executable, str(PROJECT_ROOT / "benchmarks" / "gpu_proof.py"), "--quick",
+               "--out-dir", str(out)]
+    result = subprocess.run(command, cwd=out, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, result.stdout
 
 
 def run_quick(script, tmp_path):
@@ -25,8 +43,8 @@ def ratio_lines(output):
     return [line for line in output.splitlines() if "x baseline" in line]
 
 
-def test_bench_train_quick_prints_speedups_loader_rates_and_agreement(tmp_path):
-    output = run_quick("bench_train.py", tmp_path)
+def test_bench_train_quick_prints_speedups_loader_rates_and_agreement(quick_proof):
+    output = (quick_proof[0] / "_performance_train_gpu.txt").read_text()  # --quick, on the CPU
     lines = output.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("configuration"))
     # the baseline, then fp32/mixed x contiguous/channels_last at the quick batch size
@@ -44,8 +62,8 @@ def test_bench_train_quick_prints_speedups_loader_rates_and_agreement(tmp_path):
     assert output.rstrip().splitlines()[-1].startswith("agreement: OK")
 
 
-def test_bench_inference_quick_prints_both_modes_against_the_baseline(tmp_path):
-    output = run_quick("bench_inference.py", tmp_path)
+def test_bench_inference_quick_prints_both_modes_against_the_baseline(quick_proof):
+    output = (quick_proof[0] / "_performance_inference_gpu.txt").read_text()  # --quick, CPU
     lines = ratio_lines(output)
     assert lines[0].startswith("baseline")
     # paper and eval x fp32/mixed x contiguous/channels_last x batch 1 and 8
@@ -66,3 +84,56 @@ def test_bf16_channels_last_step_matches_fp32_losses_within_mixed_precision_nois
     difference, tolerance, label = loss_agreement(TINY, torch.device("cpu"))
     assert label == "bf16"
     assert 0 < difference <= tolerance  # nonzero: bf16 really ran
+
+
+def test_bench_preprocess_quick_times_both_versions_and_finds_the_same_pixels(tmp_path):
+    output = run_quick("bench_preprocess.py", tmp_path)
+    rows = [line.split() for line in output.splitlines() if line.endswith("x")]
+    assert [row[0] for row in rows] == ["baseline:", "now:", "floor:"] and rows[0][-1] == "1.00x"
+    assert "pixels: identical in 8 of 8 pairs" in output
+    assert "KB per file on average" in output and "target >= 150 pairs/s" in output
+
+
+def test_gpu_proof_quick_runs_every_step_and_writes_every_result_file(quick_proof):
+    out, stdout = quick_proof
+    summary = stdout.split("\nsummary")[1]
+    for step in ("grid", "compiled grid", "inference", "run", "ddp"):
+        assert re.search(rf"PASS +{step} ", summary), step
+    for name in ("train", "train_compiled", "inference", "run", "targets"):  # each says where
+        text = (out / f"_performance_{name}_gpu.txt").read_text()
+        assert re.search(r"^machine: CPU .*; torch ", text, re.MULTILINE), name
+    compiled = (out / "_performance_train_compiled_gpu.txt").read_text()
+    assert "bf16, channels_last, batch 2, compiled" in compiled
+    run = (out / "_performance_run_gpu.txt").read_text()
+    assert "Ctrl+C after epoch 1: exit code 130, checkpoint.pt loads weights-only" in run
+    assert "--cache, resumed to epoch 2: 1 epochs" in run
+    assert "2 processes (gloo, torchrun): 2 epochs, one log written by rank 0" in run
+    targets = (out / "_performance_targets_gpu.txt").read_text().splitlines()[1:]
+    assert [line.split(" ")[:2] for line in targets] == [["training", ">="], ["training", ">="],
+                                                        ["full", "anime"]]
+    assert all(line.endswith(("met", "not met")) for line in targets)
+
+
+def test_gpu_proof_without_a_gpu_says_to_run_the_quick_check(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(FixableError, match="needs a CUDA GPU.*gpu_proof.py --quick"):
+        gpu_proof.main([])
+
+
+def test_the_targets_are_read_from_the_grid_rows_bench_train_prints(tmp_path):
+    grid = tmp_path / "grid.txt"
+    grid.write_text(
+        "baseline: fp32, contiguous, batch 1     90.00    7.8     1.9    1.20        1.00x\n"
+        "fp32, contiguous, batch 64            400.00   34.8     8.7   30.10        4.44x"
+        "               1.00x\n"
+        "bf16, channels_last, batch 64, compiled   2400.50  208.7    52.1   20.00       26.67x"
+        "               6.00x\n"
+        "fastest step: 2400.50 img/s = 26.67x baseline\n")
+    rows = gpu_proof.grid_rows(grid, tmp_path / "not_written.txt")
+    assert rows == [("fp32, contiguous, batch 64", 400.0, 1.0),
+                    ("bf16, channels_last, batch 64, compiled", 2400.5, 6.0)]
+    speed, speedup, run = gpu_proof.target_lines(rows, cached_rate=800.0, gpu_name="H200")
+    assert speed.endswith("2,400.5 img/s (bf16, channels_last, batch 64, compiled) on H200: met")
+    assert speedup.endswith("6.00x (bf16, channels_last, batch 64, compiled): met")
+    assert "needs 948 img/s: 800.0 img/s" in run and run.endswith("29.6 min of training loop: "
+                                                                  "not met")

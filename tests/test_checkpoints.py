@@ -1,4 +1,5 @@
-"""pix2pix.checkpoints: random states come back exactly, and a failed write keeps the old file."""
+"""pix2pix.checkpoints: random states come back exactly, a failed write keeps the old file, and a
+wrong run path is a message that says what to give."""
 
 import random
 
@@ -6,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from pix2pix.checkpoints import atomic_save, random_states, restore_random_states
+from pix2pix.checkpoints import (atomic_save, load_trained_generator, random_states,
+                                 restore_random_states)
+from pix2pix.official import CheckpointError
 
 
 def draws():
@@ -38,3 +41,16 @@ def test_a_write_that_fails_midway_leaves_the_previous_file_intact(tmp_path, mon
         atomic_save({"epoch": 2}, path)
     assert torch.load(path, weights_only=True) == {"epoch": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]  # no half file left over
+
+
+@pytest.mark.parametrize("where, message", [
+    ("runs/exercise3_anmie", "no trained generator at"),  # a typo: nothing there
+    ("runs", "has no config.json"),  # a folder, but the parent of the run folders
+])
+def test_a_wrong_run_path_says_which_folder_to_give(tmp_path, where, message):
+    (tmp_path / "runs" / "exercise3_anime").mkdir(parents=True)
+    with pytest.raises(CheckpointError) as error:
+        load_trained_generator(tmp_path / where)
+    assert message in str(error.value)
+    assert "give" in str(error.value) and "run folder" in str(error.value)
+    assert "exercise3_train.py" in str(error.value)

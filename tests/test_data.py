@@ -3,10 +3,11 @@
 import pickle
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
-from pix2pix.data import PairedDataset, load_size_for
+from pix2pix.data import DataError, PairedDataset, load_size_for
 from pix2pix.images import to_tensor
 from pix2pix.synthetic import SHAPE_COLORS, draw_pair, write_synthetic_dataset
 
@@ -100,3 +101,13 @@ def test_a_dataset_sent_to_a_worker_leaves_the_opened_cache_behind(tmp_path):
     copy = pickle.loads(pickle.dumps(dataset))
     assert dataset.decoded is not None and copy.decoded is None
     assert all(torch.equal(a, b) for a, b in zip(dataset[3], copy[3]))
+
+
+def test_pairs_whose_names_do_not_match_are_refused_saying_names_must_match(tmp_path):
+    for folder, name in (("sketches", "sketch_001.png"), ("colors", "color_001.png")):
+        (tmp_path / "train" / folder).mkdir(parents=True)
+        Image.new("RGB", (8, 8)).save(tmp_path / "train" / folder / name)
+    with pytest.raises(DataError) as error:
+        PairedDataset(tmp_path, "train")
+    assert "1 PNGs in" in str(error.value) and "but no name is in both" in str(error.value)
+    assert "two PNGs with the same name" in str(error.value)

@@ -20,20 +20,25 @@ import pytest
 import torch
 
 import download_pretrained
-from pix2pix import GeneratorConfig, UNetGenerator, count_parameters
+from pix2pix import GeneratorConfig, UNetGenerator, count_parameters, init_weights
 from pix2pix.download import (OFFICIAL_PARAMETER_COUNT, RetryPolicy, install, part_path,
                               sha256_path, verify_checkpoint)
-from pix2pix.official import to_official_state_dict
+from pix2pix.official import UntrainedWeightsWarning, to_official_state_dict
 from pix2pix.paths import PROJECT_ROOT
+from tests.trained_weights import as_if_trained
 
 SMALL = GeneratorConfig(ngf=4)
 SMALL_COUNT = count_parameters(UNetGenerator(SMALL))
 small_verify = functools.partial(verify_checkpoint, config=SMALL, parameter_count=SMALL_COUNT)
 
 
-def official_format_bytes(config=None):
-    """A genuine official-format file in the 2017 format (no num_batches_tracked), as bytes."""
-    state_dict = to_official_state_dict(UNetGenerator(config).state_dict(), config)
+def official_format_bytes(config=None, trained=True):
+    """An official-format file in the 2017 format (no num_batches_tracked), as bytes, whose
+    weights look trained (or, with ``trained=False``, are freshly initialised)."""
+    generator = init_weights(UNetGenerator(config))
+    if trained:
+        as_if_trained(generator)
+    state_dict = to_official_state_dict(generator.state_dict(), config)
     state_dict = {k: v for k, v in state_dict.items() if not k.endswith("num_batches_tracked")}
     buffer = io.BytesIO()
     torch.save(state_dict, buffer)
@@ -256,12 +261,17 @@ def test_an_html_page_served_with_200_is_rejected(cli, start_server, dest, paylo
     assert not dest.exists() and not part_path(dest).exists()
 
 
+@pytest.mark.parametrize("body, what", [
+    (b"PK\x03\x04 not really a zip file", "is a damaged or incomplete PyTorch checkpoint"),
+    (bytes(range(256)) * 8, "is not a PyTorch checkpoint"),
+])
 def test_a_file_that_is_not_a_checkpoint_is_deleted_after_download(cli, start_server, dest,
-                                                                    payload):
-    server = start_server(payload, plan=[serve_bytes(b"PK\x03\x04 not really a zip file")])
+                                                                    payload, body, what):
+    server = start_server(payload, plan=[serve_bytes(body)])
     code, out, err = cli("--url", server.url)
     assert code == 1
-    assert "not the official generator" in err and "it was deleted" in err
+    assert f"{server.url}: the downloaded file {what}" in err and "it was deleted" in err
+    assert ".part" not in err and "weights_only" not in err
     assert not dest.exists() and not part_path(dest).exists()
 
 
@@ -298,18 +308,42 @@ def test_from_file_installs_a_verified_copy(cli, tmp_path, dest, payload):
     assert_installed(dest, payload)
 
 
-@pytest.mark.parametrize("content", ["text", "wrong architecture", "missing"])
-def test_from_file_rejects_anything_but_the_generator(cli, tmp_path, dest, content):
+FROM_FILE_CASES = {
+    "text": (b"these are not the weights you are looking for", "is a text file"),
+    "random bytes": (bytes(range(256)) * 64, "is not a PyTorch checkpoint"),
+    "html": (b"<!DOCTYPE html><html><body>Sign in to continue</body></html>",
+             "is an HTML page, not a PyTorch checkpoint"),
+    "wrong architecture": (None, "is not the official generator: 68 tensors have the wrong"),
+    "missing": (None, "No file at"),
+}
+
+
+@pytest.mark.parametrize("content", FROM_FILE_CASES)
+def test_from_file_says_what_the_file_is_and_installs_nothing(cli, tmp_path, dest, content):
     bad = tmp_path / "facades_label2photo.pth"
-    if content == "text":
-        bad.write_text("these are not the weights you are looking for")
-    elif content == "wrong architecture":
-        bad.write_bytes(official_format_bytes(GeneratorConfig(ngf=2)))
+    body, what = FROM_FILE_CASES[content]
+    if content == "wrong architecture":
+        body = official_format_bytes(GeneratorConfig(ngf=2))
+    if body is not None:
+        bad.write_bytes(body)
     code, out, err = cli("--from-file", str(bad))
     assert code == 1
-    expected = f"No file at {bad}" if content == "missing" else "not the official pretrained"
-    assert expected in err and "Traceback" not in err
+    assert what in err and str(bad) in err and "Traceback" not in err
+    # the student's file, never the temporary copy; never torch's weights_only=False advice
+    assert ".part" not in err and "weights_only" not in err
     assert not dest.exists() and not part_path(dest).exists()
+
+
+def test_from_file_installs_untrained_weights_with_a_warning_naming_the_file(cli, tmp_path,
+                                                                             dest):
+    untrained = tmp_path / "usb" / "facades_label2photo.pth"
+    untrained.parent.mkdir()
+    untrained.write_bytes(official_format_bytes(SMALL, trained=False))
+    with pytest.warns(UntrainedWeightsWarning, match="does not look trained") as caught:
+        code, out, err = cli("--from-file", str(untrained))
+    assert code == 0, err
+    assert str(caught[0].message).startswith(f"{untrained} has the official generator's layers")
+    assert dest.exists()
 
 
 def test_a_second_run_checks_the_hash_and_makes_no_request(cli, server, dest, payload):
@@ -346,7 +380,7 @@ def test_an_invalid_file_is_removed_even_when_the_download_fails(cli, dest):
     dest.write_text("<html>a saved error page</html>")
     code, out, err = cli("--url", closed_port_url(), "--retries", "0")
     assert code == 1
-    assert "is not a valid checkpoint" in out
+    assert f"{dest} is an HTML page" in out and "Removing it" in out
     assert not dest.exists()
 
 
@@ -416,6 +450,7 @@ def test_the_script_downloads_the_real_format_then_finds_it_downloaded(start_ser
     first = run_script(*args, cwd=tmp_path)  # any current directory
     assert first.returncode == 0, first.stderr
     assert f"{OFFICIAL_PARAMETER_COUNT:,} weights" in first.stdout
+    assert "warning" not in first.stderr  # weights that look trained raise no doubt
     assert hashlib.sha256(dest.read_bytes()).hexdigest() in sha256_path(dest).read_text()
     second = run_script(*args, cwd=tmp_path)
     assert second.returncode == 0 and "Already downloaded" in second.stdout

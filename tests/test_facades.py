@@ -145,3 +145,29 @@ def test_lanczos_would_leave_the_palette_but_nearest_does_not():
     label = Image.fromarray(ids_to_rgb(cmp_like_ids()))
     assert off_palette_fraction(np.asarray(label.resize((256, 256), Image.LANCZOS))) > 0.2
     assert off_palette_fraction(np.asarray(label.resize((256, 256), Image.NEAREST))) == 0
+
+
+def test_a_label_file_is_opened_and_decoded_once(tmp_path, monkeypatch):
+    rgba = np.zeros((64, 64, 4), dtype=np.uint8)
+    rgba[..., :3] = MODEL_PALETTE[FACADE - 1]
+    rgba[:, 8:, 3] = 255  # a transparent strip: the report's check must not read the file again
+    Image.fromarray(rgba).save(tmp_path / "label.png")
+    opened, real_open = [], Image.open
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: opened.append(args[0])
+                        or real_open(*args, **kwargs))
+    _, report = read_label(tmp_path / "label.png")
+    assert opened == [tmp_path / "label.png"] and report.transparent_fraction == 0.125
+
+
+def test_palette_choice_and_distances_per_colour_match_a_per_pixel_computation():
+    # half CMP colours with JPEG-like noise, half exact model colours: the per-colour shortcut
+    # must give each pixel what a direct per-pixel nearest-colour search gives it
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 13, size=(40, 40))
+    rgb = np.clip(ids_to_rgb(ids, CMP_PALETTE).astype(int) + rng.integers(-6, 7, (40, 40, 3)),
+                  0, 255).astype(np.uint8)
+    rgb[:, 20:] = ids_to_rgb(ids[:, 20:])
+    found, distance = nearest_class(rgb, CMP_PALETTE)
+    squared = ((rgb[:, :, None, :].astype(int) - CMP_PALETTE.astype(int)) ** 2).sum(-1)
+    assert np.array_equal(found, squared.argmin(-1) + 1)
+    assert np.allclose(distance, np.sqrt(squared.min(-1)))
