@@ -154,10 +154,13 @@ def draw_curves(run_dirs, path):
         records = read_log(run_dir)
         epochs = [r["epoch"] for r in records]
         top, bottom = axes[0][column], axes[1][column]
-        if records[0]["loss_D"] is not None:  # the l1 variant has no D
+        if records[0]["loss_D"] is None:  # the l1 variant has no D
+            top.text(0.5, 0.5, "no discriminator:\nno adversarial losses", ha="center",
+                     va="center", transform=top.transAxes, fontsize=9, color="grey")
+        else:
             top.plot(epochs, [r["loss_D"] for r in records], label="loss_D")
             top.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
-        top.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
+            top.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
         top.set_title(name, fontsize=10)
         bottom.plot(epochs, [r["L1"] for r in records], label="train L1")
         bottom.plot(epochs, [r["val_L1"] for r in records], label="held-out L1")
@@ -169,18 +172,23 @@ def draw_curves(run_dirs, path):
     return save_figure(figure, path)
 
 
-def print_table(study, results):
-    """One line per variant of ``study``."""
-    print(f"\n{study}: held-out numbers (colour: Lab histogram intersection with the targets, "
-          "1 = same colours; sharpness: relative to the targets, 1 = as sharp)")
-    print(f"{'variant':<17}{'L1':>7}{'PSNR dB':>9}{'colour':>8}{'sharpness':>11}")
+def table(study, results):
+    """The numbers of ``study``'s variants, one line each, as text."""
+    lines = [f"{study}: held-out numbers",
+             f"{'variant':<17}{'L1':>7}{'PSNR dB':>9}{'colour':>8}{'sharpness':>11}"]
     for name in STUDIES[study]:
         r = results[name]
-        print(f"{name:<17}{r['L1']:7.3f}{r['PSNR']:9.2f}{r['colour']:8.3f}{r['sharpness']:11.2f}")
+        lines.append(f"{name:<17}{r['L1']:7.3f}{r['PSNR']:9.2f}{r['colour']:8.3f}"
+                     f"{r['sharpness']:11.2f}")
+    return "\n".join(lines)
 
 
 def goal(results):
-    """The measured claim: how much of the colour gap l1 leaves does l1+cgan close?"""
+    """The measured claim: how much of the colour gap l1 leaves does l1+cgan close?
+
+    colour: the Lab histogram intersection with the targets (1 = the same colours in the same
+    proportions); its gap is 1 - colour. sharpness: relative to the targets' (1 = as sharp).
+    """
     gap_l1 = 1 - results["l1"]["colour"]
     gap_gan = 1 - results["l1+cgan"]["colour"]
     closed = (gap_l1 - gap_gan) / gap_l1 if gap_l1 > 0 else 0.0
@@ -224,22 +232,25 @@ def main(argv=None):
     outputs, results = {}, {}
     for name, run_dir in run_dirs.items():
         outputs[name], results[name] = measure(run_dir, inputs, target_images)
+    report = [table(study, results) for study in studies]
     for study in studies:
-        print_table(study, results)
         path = draw_study(study, input_images, outputs, target_images, args.out / f"{study}.png")
         print(f"saved {path}")
     print(f"saved {draw_curves(run_dirs, args.out / 'curves.png')}")
     summary = goal(results)
-    print(f"\ngoal: l1+cgan closes {summary['colour_gap_closed']:.0%} of the colour gap l1 "
-          f"leaves (goal: at least 50%); sharpness l1+cgan {summary['sharpness_l1+cgan']:.2f}, "
-          f"l1 {summary['sharpness_l1']:.2f} of the targets' (goal: within 0.75-1.25, and l1 "
-          f"clearly lower): {'met' if summary['met'] else 'not met'}")
+    report.append(
+        f"goal: l1+cgan closes {summary['colour_gap_closed']:.0%} of the colour gap l1 leaves "
+        f"(at least 50%);\nsharpness of l1+cgan {summary['sharpness_l1+cgan']:.2f} and of l1 "
+        f"{summary['sharpness_l1']:.2f}, relative to the targets' (0.75 to 1.25; l1 below "
+        f"0.75): {'met' if summary['met'] else 'not met'}")
     minutes = (time.perf_counter() - started) / 60
+    print("\n" + "\n\n".join(report))
+    (args.out / "results.txt").write_text("\n\n".join(report) + "\n")
     (args.out / "results.json").write_text(json.dumps(
         {"studies": {study: list(STUDIES[study]) for study in studies}, "variants": results,
          "goal": summary, "settings": {**RUN, "epochs": args.epochs, **DATA},
          "minutes": minutes}, indent=2))
-    print(f"saved {args.out / 'results.json'} ({minutes:.1f} min)")
+    print(f"saved {args.out / 'results.txt'} and results.json ({minutes:.1f} min)")
     return 0
 
 

@@ -38,6 +38,7 @@ def test_a_tiny_quick_study_writes_data_runs_figure_and_results(ablations, tmp_p
     assert results["goal"]["colour_gap_closed"] == pytest.approx((gaps[0] - gaps[1]) / gaps[0])
     output = capsys.readouterr().out
     assert "objective: held-out numbers" in output and "goal: l1+cgan closes" in output
+    assert "goal: l1+cgan closes" in (tmp_path / "results.txt").read_text()
 
 
 def test_a_finished_variant_is_measured_again_and_a_longer_one_resumed(ablations, tmp_path,
