@@ -13,6 +13,9 @@ slower than one.
 """
 
 import importlib.util
+import re
+import subprocess
+import sys
 import time
 
 import nbformat
@@ -28,6 +31,10 @@ make_notebooks = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(make_notebooks)
 
 DOCS = PROJECT_ROOT / "docs"
+# the page of each notebook; the first on a page is the one the theme's Colab button opens
+PAGES = {"exercise1": ["exercise1.ipynb"], "exercise2": ["exercise2.ipynb"],
+         "exercise3": ["exercise3.ipynb", "exercise3_ablations.ipynb"]}
+REPOSITORY = "https://github.com/example/pix2pix-course"
 # the ablations at test size, as tests/test_exercise3_ablations.py shrinks them
 TINY_ABLATIONS = ('RUN.update(image_size=32, ngf=4, ndf=4)\n'
                   'DATA.update(num_train=8, num_val=4, size=32)\n')
@@ -85,6 +92,21 @@ def test_a_set_repository_reaches_the_clone_cell_and_nothing_else(tmp_path):
     assert 'COURSE_URL = "https://github.com/example/pix2pix-course"' in notebook.cells[1].source
     unset = nbformat.reads(make_notebooks.notebook_text("exercise1.ipynb"), 4)
     assert unset.cells[2:] == notebook.cells[2:]
+
+
+def test_with_a_repository_each_page_opens_its_notebooks_in_colab_from_text_and_theme(tmp_path):
+    subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-c",
+                    str(PROJECT_ROOT), "-b", "html", "-D", f"repository_url={REPOSITORY}",
+                    str(DOCS), str(tmp_path)], check=True)
+    colab = "https://colab.research.google.com/github/example/pix2pix-course/blob/main/docs/"
+    for page, notebooks in PAGES.items():
+        html = (tmp_path / f"{page}.html").read_text(encoding="utf-8")
+        buttons = re.findall(r'<a class="sd-btn[^"]*" href="(https://colab[^"]*)"', html)
+        assert buttons == [colab + notebook for notebook in notebooks], page
+        theme = re.findall(r'<a href="(https://colab[^"]*)" target="_blank"', html)
+        assert theme == [colab + notebooks[0]], page
+    assert "colab" not in (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert sorted(sum(PAGES.values(), [])) == sorted(make_notebooks.NOTEBOOKS)
 
 
 def test_the_script_docstring_opens_the_notebook_as_its_title():
