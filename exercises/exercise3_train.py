@@ -218,8 +218,9 @@ def main(argv=None):
 # ## In a notebook
 #
 # `FLAGS` are the command line's flags, as a list: add one of the page's "Modify" ideas, e.g.
-# `"--lambda-l1", "1000"`, with an `--out` of its own. A run folder that holds a checkpoint is
-# continued (`--resume`): after a disconnect, run the notebook again from the top.
+# `"--lambda-l1", "1000"`, with an `--out` of its own. A run that stopped is continued
+# (`--resume`): after a disconnect, run the notebook again from the top. A finished run only
+# shows its figures.
 
 # %% tags=["active-ipynb", "parameters"]
 # if ON_GPU:
@@ -230,11 +231,16 @@ def main(argv=None):
 # %% tags=["active-ipynb"]
 # import time
 # from pix2pix.checkpoints import CHECKPOINT_NAME
-# run_folder = Path(make_config(parse_args(FLAGS)).out_dir)
-# if (run_folder / CHECKPOINT_NAME).exists():
-#     FLAGS = [*FLAGS, "--resume"]  # stopped by a disconnect or Ctrl+C: continue it
-# started = time.time()
-# main(FLAGS)
+# config = make_config(parse_args(FLAGS))
+# run_folder, started = Path(config.out_dir), time.time()
+# if notebook.epochs_done(run_folder) >= config.epochs:
+#     print(f"{run_folder} has trained its {config.epochs} epochs; its figures are below. To "
+#           "train it longer, raise --epochs; to train anew, give another --out.")
+#     started = 0
+# else:
+#     if (run_folder / CHECKPOINT_NAME).exists():
+#         FLAGS = [*FLAGS, "--resume"]  # stopped by a disconnect or Ctrl+C: continue it
+#     main(FLAGS)
 # notebook.show_figures(run_folder, "exercise3_*.png", since=started)
 
 # %% tags=["active-py"]

@@ -9,6 +9,7 @@ continues the run. The command line needs none of this.
 """
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch
 from pix2pix.anime import CREDENTIALS_HINT
 from pix2pix.download import DownloadError, install
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.train import LOG_NAME
 
 COLAB_DRIVE = Path("/content/drive")  # where Colab mounts Google Drive
 DRIVE_RUNS = Path("MyDrive") / "pix2pix-course" / "runs"  # inside the mounted Drive
@@ -131,6 +133,17 @@ def find_kaggle_token(home=None):
     token.write_bytes(next(iter(uploaded.values())))
     token.chmod(0o600)
     print(f"saved {token}")
+
+
+def epochs_done(run_folder):
+    """The last epoch the run in ``run_folder`` completed, from its log (0: none, or no run).
+
+    A notebook run again after a disconnect continues a stopped run (``--resume``) and only
+    shows the figures of a finished one.
+    """
+    log = Path(run_folder) / LOG_NAME
+    lines = log.read_text().splitlines() if log.exists() else []
+    return max((json.loads(line)["epoch"] for line in lines if line), default=0)
 
 
 def runs_folder(drive=COLAB_DRIVE):

@@ -70,6 +70,12 @@ def test_missing_official_weights_are_downloaded_present_ones_left_alone(tmp_pat
     assert installed == [tmp_path / "facades_label2photo.pth"]
 
 
+def test_epochs_done_is_the_last_epoch_in_the_run_log_and_0_without_one(tmp_path):
+    assert notebook.epochs_done(tmp_path) == 0
+    (tmp_path / "log.jsonl").write_text('{"epoch": 1}\n{"epoch": 2}\n{"epoch": 2}\n')
+    assert notebook.epochs_done(tmp_path) == 2
+
+
 def test_without_a_gpu_the_notebook_says_it_trains_on_the_shapes(monkeypatch, capsys):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert notebook.report_gpu() is False
