@@ -11,6 +11,8 @@ from pathlib import Path
 from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.images import Figure
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxDirective
 
 project = "Pix2Pix: image-to-image translation with conditional GANs"
 author = "pix2pix-course"
@@ -35,6 +37,16 @@ html_context = {"default_mode": "light"}
 html_static_path = ["docs/_static"]
 html_css_files = ["course.css"]  # the course's few style rules, explained in the file
 nitpicky = True
+
+# The course's public git repository on GitHub, written here and nowhere else. Once it is set,
+# every exercise page links its notebook to Colab, which opens the notebook from this repository
+# and branch, and docs/make_notebooks.py copies both into the notebooks' first cell, which clones
+# the course on a cloud machine. Empty: no Colab links, and the notebooks run inside a copy of
+# the course only. After changing either, run python docs/make_notebooks.py and commit the
+# notebooks it rewrites (a test fails until you do).
+repository_url = ""  # e.g. "https://github.com/ORG/pix2pix-course"
+repository_branch = "main"
+COLAB_URL = "https://colab.research.google.com"
 
 # The "Paint a facade" page runs the generator with onnxruntime-web, which `npm ci` installs into
 # node_modules/ from the versions pinned in package-lock.json. The build copies only the two files
@@ -72,6 +84,49 @@ class FigureIfMade(Figure):
         return [nodes.note("", text)]
 
 
+def colab_url(config, notebook):
+    """Colab's address of ``docs/<notebook>`` in the repository, as the theme's button has it."""
+    repository = config.repository_url.rstrip("/").split("github.com/")[-1]
+    return f"{COLAB_URL}/github/{repository}/blob/{config.repository_branch}/docs/{notebook}"
+
+
+def use_repository(app, config):
+    """Once the repository is set: the theme's Colab button, and the pages' ``colab`` text.
+
+    The theme shows its button on a page whose metadata names a ``kernelspec`` (``:kernelspec:
+    python3`` at the top of exercise1.rst) when ``docs/<page>.ipynb`` lies next to the page.
+    Text that only makes sense with a Colab link sits in ``.. only:: colab``.
+    """
+    if config.repository_url:
+        config.html_theme_options.update(
+            repository_url=config.repository_url, repository_branch=config.repository_branch,
+            path_to_docs="docs", launch_buttons={"colab_url": COLAB_URL})
+        app.tags.add("colab")
+
+
+class NotebookLinks(SphinxDirective):
+    """``.. notebook:: exercise1.ipynb``: a "Download notebook" button, and "Open in Colab".
+
+    The notebook lies next to the page; docs/make_notebooks.py makes it from the exercise
+    script. The theme's download button offers a page's source only, and its Colab button one
+    notebook per page, hence these buttons in the text. Colab opens the notebook from the
+    repository, so without ``repository_url`` there is no Colab button.
+    """
+
+    required_arguments = 1
+    button = ["sd-btn", "sd-btn-outline-primary", "sd-mr-2", "sd-mb-2"]  # sphinx-design's style
+
+    def run(self):
+        notebook = self.arguments[0]
+        buttons = nodes.paragraph()
+        buttons += addnodes.download_reference("", "Download notebook", reftarget=notebook,
+                                               classes=self.button)
+        if self.config.repository_url:
+            buttons += nodes.reference("", "Open in Colab", classes=self.button,
+                                       refuri=colab_url(self.config, notebook))
+        return [buttons]
+
+
 def copy_painter(app, exception):
     """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
     if exception is not None or app.builder.format != "html" or not app.tags.has(
@@ -86,5 +141,9 @@ def copy_painter(app, exception):
 
 
 def setup(app):
+    app.add_config_value("repository_url", "", "html", types=[str])
+    app.add_config_value("repository_branch", "main", "html", types=[str])
+    app.connect("config-inited", use_repository)
     app.add_directive("figure-if-made", FigureIfMade)
+    app.add_directive("notebook", NotebookLinks)
     app.connect("build-finished", copy_painter)

@@ -16,6 +16,7 @@ line while the weights load, the time per image, and in outputs/exercise1/: ``gr
 Runtime: a few seconds on a laptop CPU (about 0.08 s per image on two cores), a second on a GPU.
 """
 
+# %%
 import argparse
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ from pix2pix.inference import translate
 from pix2pix.official import create_facades_generator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR, distinct_stems
 
+# %%
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a command-line flag)
 
@@ -41,10 +43,15 @@ SEED = 0  # image i of a run uses dropout seed SEED + i: same seed, same photo
 BATCH_SIZE = 8  # images per forward pass; changes the speed, never a photo
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 1. Read the labels
+# ## 1. Read the labels
+#
+# The generator has only seen labels in one palette: twelve classes in colours of jet(64).
+# `read_label` turns a file into that palette at 256x256 and says what it found: the palette it
+# was read in and the share of pixels off it (0% is what the model needs).
 
-
+# %%
 def read_labels(paths):
     """Each label file as the model's 256x256 input in its palette; prints what was found."""
     labels = []
@@ -56,10 +63,15 @@ def read_labels(paths):
     return labels
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 2. Translate the labels as the paper does at test time
+# ## 2. Translate the labels as the paper does at test time
+#
+# The paper runs the generator at test time as in training: BatchNorm normalises each image with
+# its own statistics, and dropout stays on, the generator's only randomness (here seeded per
+# image). `--eval` is `model.eval()` instead: running averages, no dropout.
 
-
+# %%
 def translate_labels(generator, labels, mode, seed, batch_size):
     """Photos for the labels, timed; ``mode`` is "paper" (the default) or "eval"."""
     input_images = to_batch(labels)  # (N, 3, 256, 256) in [-1, 1]
@@ -76,10 +88,13 @@ def translate_labels(generator, labels, mode, seed, batch_size):
     return photos
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 3. Save the figure and the photos
+# ## 3. Save the figure and the photos
+#
+# One grid, labels above their photos with the class legend beside, and each photo on its own.
 
-
+# %%
 def save_results(paths, labels, photos, out, mode):
     """grid_<mode>.png (labels above photos, class legend) and one PNG per photo in ``out``.
 
@@ -96,6 +111,7 @@ def save_results(paths, labels, photos, out, mode):
     print(f"saved {grid} and {len(photos)} photos")
 
 
+# %%
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 1: translate facade labels into "
                                      "photos with the official pretrained generator.")
@@ -134,5 +150,23 @@ def main(argv=None):
     save_results(paths, labels, photos, args.out, mode)
 
 
+# %% [markdown]
+# ## In a notebook
+#
+# `FLAGS` are the command line's flags, as a list: edit them to try the page's "Modify" ideas,
+# e.g. `["--eval"]` or `["--seed", "1"]`, and run the cells below again. The first run downloads
+# the official weights (218 MB), as `python download_pretrained.py` does.
+
+# %% tags=["active-ipynb", "parameters"]
+# FLAGS = []
+
+# %% tags=["active-ipynb"]
+# from pix2pix import notebook
+# notebook.get_official_weights(notebook.flag_value(FLAGS, "--checkpoint", CHECKPOINT))
+# started = time.time()
+# main(FLAGS)
+# notebook.show_figures(notebook.flag_value(FLAGS, "--out", OUT), "grid_*.png", since=started)
+
+# %% tags=["active-py"]
 if __name__ == "__main__":
     run_script(main)

@@ -21,6 +21,7 @@ Expected output: a block of numbers per study and outputs/exercise2/<study>.png.
 Runtime: about 20 seconds on a 2-core laptop CPU for all four studies, a few on a GPU.
 """
 
+# %%
 import argparse
 import colorsys
 import time
@@ -39,6 +40,7 @@ from pix2pix.inference import translate
 from pix2pix.official import create_facades_generator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT
 
+# %%
 # -----------------------------------------------------------------------------
 # Settings you can change
 
@@ -62,6 +64,7 @@ HUE_SHIFTS = (30, 90)  # degrees added to the hue of every class colour
 CONSISTENCY_RUNS = 8  # paper-mode runs of one label, each with its own dropout seed
 
 
+# %%
 def run(generator, labels, args, mode="paper", seed=None):
     """Translate RGB labels; returns (N, 256, 256, 3) uint8 photos and prints the time per image.
 
@@ -83,10 +86,14 @@ def mean_abs_difference(a, b, where=None):
     return float(difference[where].mean() if where is not None else difference.mean())
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 1. Window arrangements
+# ## 1. Window arrangements
+#
+# Does the generator follow the window grid? Glass is usually darker than the wall, so watch the
+# brightness on window pixels against wall pixels.
 
-
+# %%
 def study_windows(generator, args):
     """Does the generator follow the window grid? Dark glass against a lighter wall says yes."""
     names = list(WINDOW_DESIGNS)
@@ -103,10 +110,14 @@ def study_windows(generator, args):
                            row_titles=["label", "photo"], title="Window arrangements")
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 2. Partial labels
+# ## 2. Partial labels
+#
+# Masked parts are drawn as background. The printed change is measured where the label was kept:
+# what the missing context does to the rest.
 
-
+# %%
 def partial_masks(label_ids, seed):
     """Which pixels each partial label keeps, drawn in the 256x256 label space.
 
@@ -146,10 +157,13 @@ def study_partial(generator, args):
                            title="Partial labels (masked = background)")
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 3. Colour semantics
+# ## 3. Colour semantics
+#
+# The same label in five palettes: the network reads colours, not the classes behind them.
 
-
+# %%
 def shift_hue(palette, degrees):
     """The palette with ``degrees`` added to every colour's hue (saturation, value kept)."""
     shifted = []
@@ -175,10 +189,14 @@ def study_colours(generator, args):
                            title="Colour semantics")
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 4. Consistency: eval mode vs the paper's mode, and paper-mode runs against each other
+# ## 4. Consistency: eval mode vs the paper's mode, and paper-mode runs against each other
+#
+# Dropout is the generator's only noise: how far apart are the photos of different seeds, is the
+# same seed the same photo, and how far from them is eval mode?
 
-
+# %%
 def study_consistency(generator, args):
     """How much does dropout change the photo? Per-pixel spread over runs with different seeds."""
     label = ids_to_rgb(design_facade(BASE_DESIGN))
@@ -204,10 +222,14 @@ def study_consistency(generator, args):
                            title="Consistency: eval mode vs the paper's mode")
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 5. Your own label
+# ## 5. Your own label
+#
+# `--label my_facade.png` checks your file (palette, off-palette share, classes) and translates
+# it.
 
-
+# %%
 def check_own_label(path):
     """Read a student's label as the model's input and print what was found in it."""
     print(f"{Path(path).name}: ", end="", flush=True)  # a photo-sized label takes seconds
@@ -225,6 +247,7 @@ def translate_own_label(generator, label, path, args):
                            column_titles=["label (model palette)", f"photo ({mode} mode)"])
 
 
+# %%
 STUDIES = {"windows": study_windows, "partial": study_partial, "colours": study_colours,
            "consistency": study_consistency}  # in the order "all" runs them
 
@@ -269,5 +292,23 @@ def main(argv=None):
         print(f"  saved {translate_own_label(generator, label, args.label, args)}")
 
 
+# %% [markdown]
+# ## In a notebook
+#
+# `FLAGS` are the command line's flags, as a list: e.g. `["--study", "colours"]` for one study,
+# or `["--label", "my_facade.png"]` to check and translate your own label. The first run
+# downloads the official weights (218 MB), as `python download_pretrained.py` does.
+
+# %% tags=["active-ipynb", "parameters"]
+# FLAGS = []
+
+# %% tags=["active-ipynb"]
+# from pix2pix import notebook
+# notebook.get_official_weights(notebook.flag_value(FLAGS, "--checkpoint", CHECKPOINT))
+# started = time.time()
+# main(FLAGS)
+# notebook.show_figures(notebook.flag_value(FLAGS, "--out", OUT), "*.png", since=started)
+
+# %% tags=["active-py"]
 if __name__ == "__main__":
     run_script(main)

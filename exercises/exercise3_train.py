@@ -27,6 +27,25 @@ Using the trained generator afterwards: ``pix2pix.checkpoints.load_trained_gener
 rebuilds G from the run's ``config.json`` and loads ``generator.pt`` strictly.
 """
 
+# %% [markdown]
+# ## On a cloud GPU
+#
+# With a GPU, this notebook trains on the anime sketches, the real exercise. The cell below keeps
+# the run folder on your Google Drive in Colab, so that the run survives a disconnect, and gets
+# the data with your Kaggle token (`KAGGLE_USERNAME` and `KAGGLE_KEY`, `~/.kaggle/kaggle.json`,
+# or in Colab a `kaggle.json` you upload). Without a GPU, it trains on the synthetic shapes.
+
+# %% tags=["active-ipynb"]
+# import sys
+# from pix2pix import notebook
+# from pix2pix.anime import PROCESSED_DIR
+# ON_GPU = notebook.report_gpu()
+# RUN_FOLDER = notebook.runs_folder() / "exercise3_anime" if ON_GPU else None
+# if ON_GPU and not (PROCESSED_DIR / "val" / "colors").is_dir():  # a fresh machine
+#     notebook.find_kaggle_token()  # the questions first, then minutes of downloading
+#     !{sys.executable} preprocess_anime_sketches.py --download
+
+# %%
 import argparse
 import os
 import sys
@@ -43,6 +62,7 @@ from pix2pix.paths import PROJECT_ROOT
 from pix2pix.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.train import fit, milestone_epochs
 
+# %%
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a flag; the others' defaults are TrainConfig's, the
 # paper's: 100 epochs, batch 4, Adam lr 2e-4 with betas (0.5, 0.999), lambda 100, 256x256)
@@ -56,10 +76,14 @@ QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit
 SYNTHETIC_PAIRS = (400, 40)  # train, val
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 1. The data: prepared anime pairs, the synthetic shapes, or your own folder
+# ## 1. The data: prepared anime pairs, the synthetic shapes, or your own folder
+#
+# Every source ends in the same paired layout: `train/` and `val/`, each with `sketches/` (the
+# input x) and `colors/` (the target y) under the same file names.
 
-
+# %%
 def find_data(data, image_size):
     """The folder to train on; stops with the command that prepares it when it is missing."""
     if data == "synthetic":
@@ -76,10 +100,14 @@ def find_data(data, image_size):
     return root
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 2. The run's settings
+# ## 2. The run's settings
+#
+# The flags become a `TrainConfig`, which checks every setting before any data is read.
+# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, 4 epochs.
 
-
+# %%
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 3: train pix2pix from scratch.")
     parser.add_argument("--data", default="anime",
@@ -150,10 +178,15 @@ def make_config(args):
     return replace(config, data_root=str(find_data(args.data, config.image_size)))
 
 
+# %% [markdown]
 # -----------------------------------------------------------------------------
-# 3. Train, and say what to look at
+# ## 3. Train, and say what to look at
+#
+# `fit` prints a preflight line with the projected time per epoch, a progress bar with `loss_D`,
+# `loss_G_GAN` and `L1`, and one line per epoch with the held-out L1 and PSNR: the numbers that
+# say whether G generalises (the page's glossary says what each means).
 
-
+# %%
 def main(argv=None):
     args = parse_args(argv)
     config = make_config(args)
@@ -181,5 +214,35 @@ def main(argv=None):
     return 0
 
 
+# %% [markdown]
+# ## In a notebook
+#
+# `FLAGS` are the command line's flags, as a list: add one of the page's "Modify" ideas, e.g.
+# `"--lambda-l1", "1000"`, with an `--out` of its own. A run that stopped is continued
+# (`--resume`): after a disconnect, run the notebook again from the top. A finished run only
+# shows its figures.
+
+# %% tags=["active-ipynb", "parameters"]
+# if ON_GPU:
+#     FLAGS = ["--data", "anime", "--out", str(RUN_FOLDER)]
+# else:
+#     FLAGS = ["--data", "synthetic", "--quick"]
+
+# %% tags=["active-ipynb"]
+# import time
+# from pix2pix.checkpoints import CHECKPOINT_NAME
+# config = make_config(parse_args(FLAGS))
+# run_folder, started = Path(config.out_dir), time.time()
+# if notebook.epochs_done(run_folder) >= config.epochs:
+#     print(f"{run_folder} has trained its {config.epochs} epochs; its figures are below. To "
+#           "train it longer, raise --epochs; to train anew, give another --out.")
+#     started = 0
+# else:
+#     if (run_folder / CHECKPOINT_NAME).exists():
+#         FLAGS = [*FLAGS, "--resume"]  # stopped by a disconnect or Ctrl+C: continue it
+#     main(FLAGS)
+# notebook.show_figures(run_folder, "exercise3_*.png", since=started)
+
+# %% tags=["active-py"]
 if __name__ == "__main__":
     run_script(main)

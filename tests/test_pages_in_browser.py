@@ -9,6 +9,7 @@ A screenshot of the landing page is kept in ``test-artifacts/landing.png``.
 """
 
 import functools
+import json
 import os
 import re
 import shutil
@@ -260,6 +261,25 @@ def test_every_internal_link_and_download_resolves(site, browser):
                 pytest.fail(f"{link}: HTTP {error.code}")
         if fragment and urlsplit(url).path.endswith(".html"):
             assert re.search(f'id="{re.escape(fragment)}"', bodies[url]), f"{link}: no anchor"
+
+
+def test_exercise_pages_offer_their_notebooks_and_no_colab_while_the_repository_is_unset(
+        site, browser):
+    base, _ = site
+    pages = {"exercise1.html": ["exercise1.ipynb"], "exercise2.html": ["exercise2.ipynb"],
+             "exercise3.html": ["exercise3.ipynb", "exercise3_ablations.ipynb"]}
+    for name, notebooks in pages.items():
+        page, problems = open_page(browser, base + name)
+        buttons = page.locator("a.download", has_text="Download notebook")
+        assert buttons.count() == len(notebooks) and buttons.first.is_visible(), name
+        links = [buttons.nth(i).get_attribute("href") for i in range(buttons.count())]
+        assert [link.rsplit("/", 1)[1] for link in links] == notebooks, name
+        for link in links:
+            with urllib.request.urlopen(base + link) as response:
+                assert json.load(response)["nbformat"] == 4
+        assert page.locator("a[href*='colab.research.google.com']").count() == 0, name
+        assert problems == []
+        page.close()
 
 
 def test_landing_page_screenshot_is_kept(site, browser):
