@@ -26,28 +26,24 @@ from pix2pix.paths import PROJECT_ROOT
 from pix2pix.synthetic import BACKGROUND, LINE, shape_outline, write_pairs
 
 AMBIGUOUS_DIR = PROJECT_ROOT / "synthetic_processed" / "ambiguous"
-FILL_COLORS = ((220, 40, 40), (40, 80, 220), (240, 200, 30), (40, 170, 70))  # red blue yellow green
+FILL_COLORS = ((220, 40, 40), (40, 80, 220))  # red, blue
 KINDS = ("circle", "square", "triangle", "diamond")
 STRIPE_SHARE = 0.5  # probability that a shape is striped rather than flat
 STRIPES_PER_IMAGE = 16  # stripe period = size / 16: 4 pixels at 64x64, 8 at 128x128
 TARGETS_PER_DRAWING = 2  # pairs 2k and 2k + 1 share their drawing, not their fills
 
 
-def random_fill(size, rng):
-    """A full image of one random fill: a flat vivid colour, or stripes of two of them.
-
-    Stripes are horizontal, half a period each colour, at a random phase.
+def stripes(size, color, rng):
+    """A full image of horizontal stripes: ``color`` on white, half a period each, random phase.
 
     Returns:
         (size, size, 3) uint8 array.
     """
-    first, second = rng.choice(len(FILL_COLORS), size=2, replace=False)
-    image = np.empty((size, size, 3), dtype=np.uint8)
-    image[:] = FILL_COLORS[first]
-    if rng.random() < STRIPE_SHARE:
-        period = max(2, size // STRIPES_PER_IMAGE)
-        rows = (np.arange(size) + rng.integers(period)) % period < period // 2  # (size,)
-        image[rows] = FILL_COLORS[second]
+    period = max(2, size // STRIPES_PER_IMAGE)
+    phase = rng.integers(period)
+    rows = (np.arange(size) + phase) % period < period // 2  # (size,) True on a coloured row
+    image = np.full((size, size, 3), BACKGROUND, dtype=np.uint8)
+    image[rows] = color
     return image
 
 
@@ -66,7 +62,7 @@ def draw_ambiguous_pair(layout_rng, fill_rng, size):
     Returns:
         (sketch, color): two RGB PIL images of ``size`` x ``size``.
     """
-    color = random_fill(size, fill_rng)  # the background is one more region to fill
+    color = np.full((size, size, 3), BACKGROUND, dtype=np.uint8)
     shapes = []
     cell = size / 2
     for index in layout_rng.permutation(4)[:layout_rng.integers(1, 5)]:
@@ -79,7 +75,9 @@ def draw_ambiguous_pair(layout_rng, fill_rng, size):
         mask = Image.new("L", (size, size), 0)  # the shape's area, drawn like its outline
         draw_shape(ImageDraw.Draw(mask), kind, shape, fill=255)
         inside = np.asarray(mask) > 0
-        color[inside] = random_fill(size, fill_rng)[inside]
+        fill_color = FILL_COLORS[fill_rng.integers(len(FILL_COLORS))]
+        striped = fill_rng.random() < STRIPE_SHARE
+        color[inside] = stripes(size, fill_color, fill_rng)[inside] if striped else fill_color
     sketch = Image.new("RGB", (size, size), BACKGROUND)
     color = Image.fromarray(color)
     line_width = max(1, size // 96)
@@ -96,6 +94,37 @@ def draw_shape(draw, kind, shape, **style):
         draw.ellipse(shape, **style)
     else:
         draw.polygon(shape, **style)
+
+
+def undecided_area(sketches):
+    """The pixels a drawing leaves to the generator: inside the outlines, off the lines.
+
+    Everything outside the shapes is white paper in every target, and the black lines are in
+    the input; only the inside of a shape can be any of the fills. A colour measure restricted
+    to these pixels compares what G chose with what the targets hold, undiluted by the white
+    background that every variant gets right. The ring of pixels next to a line is left out too:
+    there the outputs blend line and fill.
+
+    Args:
+        sketches: (N, H, W, 3) uint8 input drawings, black lines on white.
+
+    Returns:
+        (N, H, W) bool array, True inside a shape.
+    """
+    areas = []
+    for sketch in sketches:
+        outside = Image.fromarray(np.ascontiguousarray(sketch))
+        # paint the paper reachable from a corner; shapes keep a margin, so the corner is paper
+        ImageDraw.floodfill(outside, (0, 0), (255, 0, 255))
+        inside = (np.asarray(outside) == BACKGROUND).all(-1)  # white that the fill did not reach
+        # shrink by one pixel in every direction: the ring next to the lines
+        shrunk = inside.copy()
+        shrunk[1:] &= inside[:-1]
+        shrunk[:-1] &= inside[1:]
+        shrunk[:, 1:] &= inside[:, :-1]
+        shrunk[:, :-1] &= inside[:, 1:]
+        areas.append(shrunk)
+    return np.stack(areas)
 
 
 def write_ambiguous_dataset(out_root=AMBIGUOUS_DIR, num_train=400, num_val=40, size=64, seed=0):

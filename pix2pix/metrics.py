@@ -15,7 +15,7 @@ import torch
 from pix2pix.inference import translate
 from pix2pix.step import Precision
 
-HISTOGRAM_BINS = 32  # per Lab channel
+HISTOGRAM_BINS = 16  # per Lab channel: 6.25 L* units, 12.5 a* or b* units wide
 LAB_RANGES = {"L": (0.0, 100.0), "a": (-100.0, 100.0), "b": (-100.0, 100.0)}
 
 
@@ -91,8 +91,8 @@ def colour_histogram_intersection(outputs, targets, bins=HISTOGRAM_BINS):
     0 no colour in common.
 
     Args:
-        outputs: (N, H, W, 3) uint8 generated pictures.
-        targets: (M, H, W, 3) uint8 real pictures.
+        outputs: (..., 3) uint8 generated pixels: pictures, or the pixels of a region.
+        targets: (..., 3) uint8 real pixels.
         bins: histogram bins per channel.
 
     Returns:

@@ -37,6 +37,7 @@ from pix2pix.data import make_loaders
 from pix2pix.distributed import Distributed, StopRequest, setup_distributed, unwrap
 from pix2pix.errors import FixableError
 from pix2pix.metrics import eval_translate, evaluate
+from pix2pix.paths import atomic_write
 from pix2pix.step import Pix2Pix, build_pix2pix
 from pix2pix.train_figures import save_loss_curves, save_sample_grid
 
@@ -178,7 +179,7 @@ def run_epoch(run, epoch, first):
 
 
 def end_of_epoch(run, epoch, totals, steps, seconds):
-    """Rank 0's bookkeeping after ``epoch`` (1-based): metrics, log, checkpoint, figures."""
+    """Rank 0's bookkeeping after ``epoch`` (1-based): metrics, log, figures, checkpoint."""
     config, generator = run.config, unwrap(run.pix2pix.generator)
     val_l1, val_psnr = evaluate(generator, run.val_loader, run.device, run.pix2pix.precision)
     loss_d, loss_g_gan, l1 = (totals / steps).tolist()
@@ -191,7 +192,6 @@ def end_of_epoch(run, epoch, totals, steps, seconds):
     run.records.append(record)
     with open(run.out_dir / LOG_NAME, "a") as log:
         log.write(json.dumps(record) + "\n")
-    save_checkpoint(run.out_dir / CHECKPOINT_NAME, run.pix2pix, epoch)
     adversarial = ("" if loss_d is None else
                    f"  loss_D {loss_d:.3f}  loss_G_GAN {loss_g_gan:.3f}")
     tqdm.write(f"epoch {epoch:3d}/{config.epochs}{adversarial}  L1 {l1:.3f}  val L1 "
@@ -207,6 +207,8 @@ def end_of_epoch(run, epoch, totals, steps, seconds):
         save_loss_curves(run.records, run.out_dir / "exercise3_losses.png")
     if epoch == config.epochs:
         save_generator(run.out_dir, generator)
+    # last: a crash before this line redoes the epoch on --resume, figures and log row included
+    save_checkpoint(run.out_dir / CHECKPOINT_NAME, run.pix2pix, epoch)
     return record
 
 
@@ -228,6 +230,16 @@ def start_run(config, resume, ranks):
         return []
     check_same_networks(out_dir, config)
     return read_log(out_dir)
+
+
+def keep_log_until(run_dir, records, epoch, ranks):
+    """Drop the log rows of epochs after the checkpoint's: a crash between writing an epoch's
+    row and its checkpoint makes the resumed run do that epoch again, and log it again."""
+    kept = [record for record in records if record["epoch"] <= epoch]
+    if len(kept) < len(records) and ranks.is_main:
+        with atomic_write(Path(run_dir) / LOG_NAME) as temporary:
+            temporary.write_text("".join(json.dumps(record) + "\n" for record in kept))
+    return kept
 
 
 def read_log(run_dir):
@@ -274,6 +286,7 @@ def fit(config, resume=False):
                                  f"with --epochs larger than {start_epoch}.")
         if ranks.rank > 0:  # rank 0's random state was saved; the others draw their own
             torch.manual_seed(config.seed + 1000 * start_epoch + ranks.rank)
+        records = keep_log_until(config.out_dir, records, start_epoch, ranks)
     if ranks.is_main:
         Path(config.out_dir).mkdir(parents=True, exist_ok=True)
         write_config(config.out_dir, config)

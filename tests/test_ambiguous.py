@@ -3,7 +3,8 @@
 import numpy as np
 from PIL import Image
 
-from pix2pix.ambiguous import FILL_COLORS, draw_ambiguous_pair, write_ambiguous_dataset
+from pix2pix.ambiguous import (FILL_COLORS, draw_ambiguous_pair, undecided_area,
+                               write_ambiguous_dataset)
 
 
 def read(root, split, folder, index):
@@ -51,3 +52,14 @@ def test_a_shapes_fill_does_not_depend_on_the_shape():
                                 np.random.default_rng(0), size)[0]))  # the input never changes
     assert colours == set(FILL_COLORS)
     assert striped >= 5 and flat >= 5  # some shapes striped, some flat, in the same drawing
+
+
+def test_the_undecided_area_is_the_inside_of_the_shapes_without_their_lines():
+    sketch, colour = draw_ambiguous_pair(np.random.default_rng(5), np.random.default_rng(0), 64)
+    inside = undecided_area(np.asarray(sketch)[None])[0]
+    pixels = np.asarray(colour)
+    assert 0.1 < inside.mean() < 0.5
+    assert (pixels[inside] != 0).any(-1).all()  # no black line pixel inside
+    outside_paper = ~inside & (np.asarray(sketch) == 255).all(-1)
+    corner = outside_paper[:4, :4]
+    assert corner.all() and (pixels[:4, :4] == 255).all()  # the background stays paper

@@ -22,7 +22,7 @@ from pix2pix.step import build_pix2pix
 from pix2pix.synthetic import write_synthetic_dataset
 from pix2pix.metrics import evaluate
 from pix2pix.train import (RunFolderError, TrainingDiverged, fit, learning_rate,
-                           milestone_epochs, readable)
+                           milestone_epochs, read_log, readable)
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise3_train.py"
 
@@ -51,10 +51,6 @@ def tiny_config(data_root, out_dir, **changes):
                     lr_decay=False)
     settings.update(changes)
     return TrainConfig(**settings)
-
-
-def read_log(out_dir):
-    return [json.loads(line) for line in (out_dir / "log.jsonl").read_text().splitlines()]
 
 
 def test_milestones_are_the_courses_epochs_scaled_to_the_run():
@@ -233,3 +229,15 @@ def test_the_gan_only_objective_puts_no_l1_term_in_gs_loss():
     fake = pix2pix.generator(x)
     loss = pix2pix.update_generator(x, y, fake)
     assert loss.l1 > 0 and torch.equal(loss.total, loss.adversarial)
+
+
+def test_an_epoch_logged_but_not_checkpointed_is_logged_once_after_resume(shapes, tmp_path):
+    fit(tiny_config(shapes, tmp_path, epochs=1))
+    log = tmp_path / "log.jsonl"
+    log.write_text(log.read_text() * 2)  # as if epoch 2's row was written, then the power cut
+    with open(log, "r+") as file:
+        rows = file.read().splitlines()
+        file.seek(0), file.truncate()
+        file.write("\n".join([rows[0], rows[1].replace('"epoch": 1', '"epoch": 2')]) + "\n")
+    fit(tiny_config(shapes, tmp_path, epochs=2), resume=True)
+    assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2]
