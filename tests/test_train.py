@@ -1,6 +1,5 @@
 """pix2pix.train: it learns, resumes exactly, survives Ctrl+C, stops on NaN, runs under DDP."""
 
-import json
 import os
 import signal
 import subprocess
