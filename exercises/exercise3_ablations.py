@@ -94,7 +94,7 @@ def train_variant(name, data_root, out, epochs, workers):
     """Train one variant into ``out/name``; a finished run is kept, an interrupted one resumed.
 
     Returns:
-        The run folder.
+        The run folder, or None when Ctrl+C stopped the run (it saved itself first).
     """
     run_dir = out / name
     config = TrainConfig(data_root=str(data_root), out_dir=str(run_dir), workers=workers,
@@ -111,7 +111,7 @@ def train_variant(name, data_root, out, epochs, workers):
           f"({', '.join(f'{k}={v}' for k, v in VARIANTS[name].items())})")
     clock = time.perf_counter()
     if fit(config, resume=resume).status == "interrupted":
-        raise KeyboardInterrupt  # Ctrl+C: the run saved itself; the same command resumes it
+        return None
     print(f"{name}: {time.perf_counter() - clock:.0f} s")
     return run_dir
 
@@ -253,8 +253,13 @@ def main(argv=None):
     print(f"ambiguous set: {DATA['num_train']} training and {DATA['num_val']} held-out pairs "
           f"in {data_root}")
     started = time.perf_counter()
-    run_dirs = {name: train_variant(name, data_root, args.out, args.epochs, args.workers)
-                for name in names}
+    run_dirs = {}
+    for name in names:
+        run_dirs[name] = train_variant(name, data_root, args.out, args.epochs, args.workers)
+        if run_dirs[name] is None:
+            print("stopped by Ctrl+C. Run the same command again: finished variants are kept "
+                  f"and {name} continues where it stopped.")
+            return 130  # the shell's code for "stopped by Ctrl+C"
     inputs, targets = held_out_pairs(data_root)
     input_images, target_images = to_uint8(inputs), to_uint8(targets)
     outputs, results = {}, {}
