@@ -128,28 +128,29 @@ def save_patch_verdicts(images, verdicts, path, title=""):
         title: a line above the figure, e.g. which run D comes from.
     """
     input_image, target_image, fake_image = images
-    figure = Figure(figsize=(7.2, 5.2), layout="constrained")
+    figure = Figure(figsize=(7.4, 5.2), layout="constrained")
     axes = figure.subplots(2, 3)
     rows = (("real pair", target_image, "y", verdicts[0]),
             ("generated pair", fake_image, "G(x)", verdicts[1]))
     for row, (name, judged, symbol, verdict) in enumerate(rows):
         height, width = judged.shape[:2]
-        axes[row][0].imshow(input_image)
+        # nearest: each pixel of a small image stays one square, as the networks see it
+        axes[row][0].imshow(input_image, interpolation="nearest")
         axes[row][0].set_ylabel(name, fontsize=10)
-        axes[row][1].imshow(judged)
-        axes[row][2].imshow(judged.mean(-1), cmap="gray", vmin=0, vmax=255)
+        axes[row][1].imshow(judged, interpolation="nearest")
+        axes[row][2].imshow(judged.mean(-1), cmap="gray", vmin=0, vmax=255,
+                            interpolation="nearest")
         shown = axes[row][2].imshow(verdict, cmap="RdBu", vmin=0, vmax=1, alpha=0.75,
                                     extent=(-0.5, width - 0.5, height - 0.5, -0.5),
                                     interpolation="nearest")
-        grid_rows, grid_columns = verdict.shape
-        axes[row][2].set_title(f"D(x, {symbol}): {grid_rows}×{grid_columns} verdicts, "
-                               f"mean {verdict.mean():.2f}", fontsize=9)
         axes[row][0].set_title("x", fontsize=9)
         axes[row][1].set_title(symbol, fontsize=9)
+        axes[row][2].set_title(f"D(x, {symbol}): mean {verdict.mean():.2f}", fontsize=9)
     for axis in axes.flat:
         axis.set_xticks([]), axis.set_yticks([])
+    grid_rows, grid_columns = verdicts[0].shape
     figure.colorbar(shown, ax=axes[:, 2], shrink=0.8,
-                    label="D's probability that the patch is real")
+                    label=f"D's probability that a patch is real ({grid_rows}×{grid_columns})")
     if title:
         figure.suptitle(title, fontsize=10)
     save_figure(figure, path, dpi=90)

@@ -125,5 +125,6 @@ def test_the_verdict_figure_shows_both_grids_on_one_probability_scale(drawn):
     assert len(heatmaps) == 2
     assert all(image.get_clim() == (0, 1) for image in heatmaps)
     titles = [axis.get_title() for axis in drawn[0].axes]
-    assert "D(x, y): 30×30 verdicts, mean 0.90" in titles
-    assert "D(x, G(x)): 30×30 verdicts, mean 0.20" in titles
+    assert "D(x, y): mean 0.90" in titles and "D(x, G(x)): mean 0.20" in titles
+    colour_bar = [axis for axis in drawn[0].axes if axis.get_label() == "<colorbar>"][0]
+    assert "(30×30)" in colour_bar.get_ylabel()
