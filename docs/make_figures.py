@@ -71,8 +71,8 @@ VERDICT_VARIANT = "l1+cgan"  # the ablation run whose D judges a pair: pix2pix's
 JITTER_PAIR = 10  # a training pair of the shapes set at 256x256: asymmetric, so a flip shows
 JITTER_EPOCHS = (0, 1, 2)  # three epochs, three crops and flips of that pair
 VERDICT_PAIR = 0  # a held-out pair of the ablations' ambiguous set
-SKETCH_PAIR = 5  # a held-out sketch of the shapes set, followed across the milestones
-HERO_PAIRS = (4, 5, 6, 7, 8)  # held-out sketches for the landing page
+SKETCH_PAIR = 9  # a held-out sketch of three kinds of shape, followed across the milestones
+HERO_PAIRS = (7, 8, 11, 12, 14)  # held-out sketches for the landing page: all four kinds
 STUDIES = ("windows", "partial", "colours", "consistency")  # exercise 2, in its order
 PAGE_WIDTH = 900  # pixels: a figure copied from a script's output is shrunk to this
 EXERCISE_FLAGS = []  # more flags for exercises 1 and 2 (the tests add --quick)
@@ -286,9 +286,9 @@ def make_shapes_figures(out, run):
     generator, _ = load_trained_generator(run)
     save_image_grid([sketches, translate_held_out(generator, sketches)], out / "hero.png",
                     row_titles=["held-out sketch x", "G(x)"],
-                    title=f"A pix2pix generator trained here on a CPU: {config.epochs} epochs "
-                          f"on the course's shapes set, {config.image_size}×"
-                          f"{config.image_size}", legend=False)
+                    title=f"pix2pix trained from scratch on a CPU: {config.epochs} epochs on "
+                          f"the course's shapes ({config.image_size}×{config.image_size}), "
+                          "sketches it never trained on", legend=False)
     return written + [out / "exercise3_sketch_epochs.png", out / "hero.png"]
 
 
@@ -394,6 +394,7 @@ def main(argv=None):
         groups.append(("with-weights", lambda: make_weight_figures(args.out, args.checkpoint)))
     written = []
     for name, make in groups:
+        print(f"{name} group ...", flush=True)
         started = time.perf_counter()
         try:
             written += make()

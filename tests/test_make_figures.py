@@ -77,7 +77,7 @@ def test_the_training_group_draws_from_a_shapes_run_and_an_ablation_run(make_fig
     monkeypatch.setattr(make_figures, "SHAPES_COMMAND", shrunk(
         tmp_path, "exercise3_train.py",
         {"QUICK": {"image_size": 32, "ngf": 4, "ndf": 4, "train_limit": 8, "val_limit": 4},
-         "SYNTHETIC_PAIRS": [8, 10]},
+         "SYNTHETIC_PAIRS": [8, 16]},
         "--data", "synthetic", "--quick", "--epochs", "1", "--workers", "0", "--device", "cpu"))
     monkeypatch.setattr(make_figures, "ABLATIONS_COMMAND", shrunk(
         tmp_path, "exercise3_ablations.py",
