@@ -7,14 +7,15 @@ script or the data shows up in the pages the next time this runs. The groups:
   sees with and without the condition, both facade palettes, the sample labels, the palettes of
   exercise 2's colour study with their off-palette shares, and the paper's jitter on a pair of
   the shapes set;
-* ``--training`` (about 20 minutes on a quiet 2-core CPU, an hour or more on a busy one): runs
+* ``--training`` (about 10 minutes on a quiet 2-core CPU, the two scripts' own times: 2 for the
+  shapes run, 8 for the ablations; several times longer on a busy machine): runs
   the Exercise 3 page's shapes command (``exercises/exercise3_train.py --data synthetic --quick
   --epochs 60``) and the ablations' ``--quick`` study (``exercises/exercise3_ablations.py``)
   in a temporary folder, then copies the shapes run's grids and curves and draws from the two
   runs: one held-out sketch at every milestone epoch, the landing page's picture, and D's
   verdicts on a real and a generated pair. ``--shapes-run`` and ``--ablation-run`` draw the
   same from runs you already have instead of training;
-* ``--with-weights`` (about a minute on a CPU): runs exercises 1 and 2 with the official
+* ``--with-weights`` (under a minute on a 2-core CPU): runs exercises 1 and 2 with the official
   pretrained generator and keeps exercise 1's grid, exercise 2's four figures and what it
   printed for each study, and draws the generator's first-layer filters. They need
   ``checkpoints/facades_label2photo.pth`` (``python download_pretrained.py``); until they are
@@ -26,8 +27,9 @@ Run from any directory:
     python docs/make_figures.py --training --with-weights    # everything
     python docs/make_figures.py --ablation-run runs/ablations/l1+cgan   # D's verdicts again
 
-Then rebuild the pages and commit the files (each PNG a few tens of kB). Never commit the
-``--with-weights`` files of any checkpoint but the official one: the pages call them its output.
+Then rebuild the pages and commit the files (a PNG of tens of kB, a grid of photos about 100).
+Never commit the ``--with-weights`` files of any checkpoint but the official one: the pages call
+them its output.
 """
 
 import argparse
@@ -84,7 +86,7 @@ def parse_args(argv=None):
                         help=f"folder for the figures (default: {FIGURE_DIR})")
     parser.add_argument("--training", action="store_true",
                         help="also train exercise 3's shapes run and the ablations' --quick "
-                             "study and draw from them: about 20 minutes on a quiet 2-core "
+                             "study and draw from them: about 10 minutes on a quiet 2-core "
                              "CPU (default: off)")
     parser.add_argument("--shapes-run", type=Path, default=None,
                         help="draw the shapes figures from this finished run of "
