@@ -7,8 +7,8 @@ script or the data shows up in the pages the next time this runs. The groups:
   sees with and without the condition, both facade palettes, the sample labels, the palettes of
   exercise 2's colour study with their off-palette shares, and the paper's jitter on a pair of
   the shapes set;
-* ``--training`` (about 10 minutes on a quiet 2-core CPU, the two scripts' own times: 2 for the
-  shapes run, 8 for the ablations; several times longer on a busy machine): runs
+* ``--training`` (about 12 minutes on a quiet 2-core CPU: 2 for the shapes run at 2 s an epoch,
+  about 10 for the ablations' 40 epochs of three variants; an hour or more on a busy one): runs
   the Exercise 3 page's shapes command (``exercises/exercise3_train.py --data synthetic --quick
   --epochs 60``) and the ablations' ``--quick`` study (``exercises/exercise3_ablations.py``)
   in a temporary folder, then copies the shapes run's grids and curves and draws from the two
@@ -86,7 +86,7 @@ def parse_args(argv=None):
                         help=f"folder for the figures (default: {FIGURE_DIR})")
     parser.add_argument("--training", action="store_true",
                         help="also train exercise 3's shapes run and the ablations' --quick "
-                             "study and draw from them: about 10 minutes on a quiet 2-core "
+                             "study and draw from them: about 12 minutes on a quiet 2-core "
                              "CPU (default: off)")
     parser.add_argument("--shapes-run", type=Path, default=None,
                         help="draw the shapes figures from this finished run of "
