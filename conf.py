@@ -12,6 +12,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.images import Figure
 from sphinx import addnodes
+from sphinx.directives.code import LiteralInclude
 from sphinx.util.docutils import SphinxDirective
 
 project = "Pix2Pix: image-to-image translation with conditional GANs"
@@ -59,29 +60,85 @@ if all((ONNXRUNTIME_WEB_DIR / name).is_file() for name in ONNXRUNTIME_WEB_FILES)
     tags.add("onnxruntime_web")  # noqa: F821 (Sphinx defines tags for conf.py)
 
 
+OFFICIAL_WEIGHTS = "the official pretrained weights"  # what a made-later file needs, unless told
+
+
+def placeholder(directive, what):
+    """A framed box in place of something an instructor command makes from downloaded files.
+
+    It says what will appear and the command that draws it. The missing file is recorded as a
+    dependency of the page: Sphinx rebuilds a page whose dependency is missing, so the next
+    build after the command shows the real thing.
+    """
+    command = directive.options["command"]
+    env = directive.state.document.settings.env
+    rel_path, _ = env.relfn2path(directive.arguments[0])
+    env.note_dependency(rel_path)
+    box = nodes.container(classes=["made-later"])
+    heading = nodes.paragraph(classes=["made-later-title"])
+    heading += nodes.strong(text="Not in this copy of the course yet")
+    box += heading
+    box += nodes.paragraph(text=f"Here: {what}")
+    needs = directive.options.get("needs", OFFICIAL_WEIGHTS)
+    how = nodes.paragraph()
+    how += nodes.Text(f"It needs {needs}. Draw it with ")
+    how += nodes.literal(text=command)
+    how += nodes.Text(", then rebuild the pages.")
+    box += how
+    return [box]
+
+
+def check_command(directive):
+    """Stop the build at a made-later directive that does not say how its file is made."""
+    if "command" not in directive.options:
+        raise directive.error(f"{directive.name} needs a :command: option: the command that "
+                              "makes the file")
+
+
 class FigureIfMade(Figure):
     """``.. figure-if-made::``: a figure that an instructor command makes from downloaded files.
 
-    Until the PNG exists (the official weights are not in git), the page shows a note with the
-    command instead of a broken image, and the build stays free of warnings.
+    Until the PNG exists (the official weights are not in git), the page shows a framed
+    placeholder with the figure's alt text and the command (``:needs:`` says what the command
+    needs, by default the official weights), instead of a broken image, and the
+    build stays free of warnings.
     """
 
-    option_spec = {**Figure.option_spec, "command": directives.unchanged_required}
+    option_spec = {**Figure.option_spec, "command": directives.unchanged_required,
+                   "needs": directives.unchanged_required}
 
     def run(self):
-        if "command" not in self.options:
-            raise self.error("figure-if-made needs a :command: option: the command that makes "
-                             "the figure")
-        command = self.options.pop("command")
+        check_command(self)
+        if "alt" not in self.options:
+            raise self.error("figure-if-made needs :alt:, which the placeholder shows")
         _, path = self.state.document.settings.env.relfn2path(self.arguments[0])
         if Path(path).exists():
+            for name in ("command", "needs"):  # ours, not the figure's
+                self.options.pop(name, None)
             return super().run()
-        text = nodes.paragraph()
-        text += nodes.Text("This figure needs files that are not in this copy of the course "
-                           "(the official weights or the Kaggle data). Make it with ")
-        text += nodes.literal(text=command)
-        text += nodes.Text(", then rebuild the pages.")
-        return [nodes.note("", text)]
+        return placeholder(self, self.options["alt"])
+
+
+class LiteralIncludeIfMade(LiteralInclude):
+    """``.. literalinclude-if-made::``: printed output that an instructor command saves.
+
+    As ``literalinclude``, or, until the file exists, the same framed placeholder as
+    ``figure-if-made``, showing ``:what:``.
+    """
+
+    option_spec = {**LiteralInclude.option_spec, "command": directives.unchanged_required,
+                   "what": directives.unchanged_required, "needs": directives.unchanged_required}
+
+    def run(self):
+        check_command(self)
+        if "what" not in self.options:
+            raise self.error("literalinclude-if-made needs :what:, which the placeholder shows")
+        _, path = self.env.relfn2path(self.arguments[0])
+        if Path(path).exists():
+            for name in ("command", "what", "needs"):  # ours, not literalinclude's
+                self.options.pop(name, None)
+            return super().run()
+        return placeholder(self, self.options["what"])
 
 
 def colab_url(config, notebook):
@@ -145,5 +202,6 @@ def setup(app):
     app.add_config_value("repository_branch", "main", "html", types=[str])
     app.connect("config-inited", use_repository)
     app.add_directive("figure-if-made", FigureIfMade)
+    app.add_directive("literalinclude-if-made", LiteralIncludeIfMade)
     app.add_directive("notebook", NotebookLinks)
     app.connect("build-finished", copy_painter)

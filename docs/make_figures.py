@@ -1,140 +1,410 @@
 """Write the figures of the course pages into docs/figures/: the instructor's one command.
 
-Every figure is drawn by the project's own code from a real run of it, so a change to a model or
-to a script shows up in the pages the next time this runs. The groups:
+Every figure is drawn by the project's own code from a real run of it, so a change to a model, a
+script or the data shows up in the pages the next time this runs. The groups:
 
-* always, in seconds: the U-Net diagram with the channel counts of ``UNetGenerator``, the
-  PatchGAN receptive field measured on a real ``PatchGANDiscriminator``, both facade palettes and
-  the sample labels of ``sample_facades/``;
-* ``--training`` (about two minutes on a 2-core CPU): runs the Exercise 3 page's shapes command,
-  ``exercises/exercise3_train.py --data synthetic --quick --epochs 60``, and copies
-  its sample grids and loss curves;
-* ``--with-weights``: the figures of the official pretrained generator; they need
-  ``checkpoints/facades_label2photo.pth`` (``python download_pretrained.py``), and the pages
-  say how to make them while they are missing.
+* always, in seconds: the U-Net and PatchGAN figures measured on freshly built networks, what D
+  sees with and without the condition, both facade palettes, the sample labels, the palettes of
+  exercise 2's colour study with their off-palette shares, and the paper's jitter on a pair of
+  the shapes set;
+* ``--training`` (about 12 minutes on a quiet 2-core CPU: 2 for the shapes run at 2 s an epoch,
+  about 10 for the ablations' 40 epochs of three variants; an hour or more on a busy one): runs
+  the Exercise 3 page's shapes command (``exercises/exercise3_train.py --data synthetic --quick
+  --epochs 60``) and the ablations' ``--quick`` study (``exercises/exercise3_ablations.py``)
+  in a temporary folder, then copies the shapes run's grids and curves and draws from the two
+  runs: one held-out sketch at every milestone epoch, the landing page's picture, and D's
+  verdicts on a real and a generated pair. ``--shapes-run`` and ``--ablation-run`` draw the
+  same from runs you already have instead of training;
+* ``--with-weights`` (under a minute on a 2-core CPU): runs exercises 1 and 2 with the official
+  pretrained generator and keeps exercise 1's grid, exercise 2's four figures and what it
+  printed for each study, and draws the generator's first-layer filters. They need
+  ``checkpoints/facades_label2photo.pth`` (``python download_pretrained.py``); until they are
+  drawn the pages show a framed placeholder with this command.
 
 Run from any directory:
 
     python docs/make_figures.py                              # the quick group
     python docs/make_figures.py --training --with-weights    # everything
+    python docs/make_figures.py --ablation-run runs/ablations/l1+cgan   # D's verdicts again
 
-Then rebuild the pages and commit the PNGs (each a few tens of kB).
+Then rebuild the pages and commit the files (a PNG of tens of kB, a grid of photos about 100).
+Never commit the ``--with-weights`` files of any checkpoint but the official one: the pages call
+them its output.
 """
 
 import argparse
-import json
-import shutil
+import importlib.util
+import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
-from pix2pix.diagrams import draw_first_filters, draw_patchgan, draw_unet
+from pix2pix.checkpoints import CHECKPOINT_NAME, load_trained_generator, read_config
+from pix2pix.data import PairedDataset, pair_folders
+from pix2pix.diagrams import draw_conditioning, draw_first_filters, draw_patchgan, draw_unet
 from pix2pix.errors import FixableError
-from pix2pix.facades import read_label
+from pix2pix.facade_design import design_facade
+from pix2pix.facades import CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, off_palette_fraction, read_label
 from pix2pix.figures import save_image_grid, save_palette_legend
-from pix2pix.models import PatchGANDiscriminator, UNetGenerator
+from pix2pix.images import to_batch, to_uint8
+from pix2pix.metrics import eval_translate
+from pix2pix.models import DiscriminatorConfig, PatchGANDiscriminator, UNetGenerator
 from pix2pix.official import create_facades_generator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR
 from pix2pix.probes import feature_maps, receptive_field
+from pix2pix.synthetic import write_synthetic_dataset
 from pix2pix.train import milestone_epochs
+from pix2pix.train_figures import save_jitter_figure, save_patch_verdicts
 
 FIGURE_DIR = PROJECT_ROOT / "docs" / "figures"
-TRAINING_EPOCHS = 60  # the Exercise 3 page's "Shapes, longer (CPU)" run
+EXERCISES = PROJECT_ROOT / "exercises"
+# the Exercise 3 page's "Shapes, longer (CPU)" run, and the ablations' objective study
+SHAPES_COMMAND = [EXERCISES / "exercise3_train.py", "--data", "synthetic", "--quick",
+                  "--epochs", "60", "--device", "cpu"]  # the CPU: the run the page describes
+ABLATIONS_COMMAND = [EXERCISES / "exercise3_ablations.py", "--quick"]
+VERDICT_VARIANT = "l1+cgan"  # the ablation run whose D judges a pair: pix2pix's objective
+# which pairs the figures show (indices into a split, chosen once by eye; any pair would do)
+JITTER_PAIR = 10  # a training pair of the shapes set at 256x256: asymmetric, so a flip shows
+JITTER_EPOCHS = (0, 1, 2)  # three epochs, three crops and flips of that pair
+VERDICT_PAIR = 0  # a held-out pair of the ablations' ambiguous set
+SKETCH_PAIR = 9  # a held-out sketch of three kinds of shape, followed across the milestones
+HERO_PAIRS = (7, 8, 11, 12, 14)  # held-out sketches for the landing page: all four kinds
+STUDIES = ("windows", "partial", "colours", "consistency")  # exercise 2, in its order
+PAGE_WIDTH = 900  # pixels: a figure copied from a script's output is shrunk to this
+EXERCISE_FLAGS = []  # more flags for exercises 1 and 2 (the tests add --quick)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=FIGURE_DIR,
-                        help=f"folder for the PNG files (default: {FIGURE_DIR})")
+                        help=f"folder for the figures (default: {FIGURE_DIR})")
     parser.add_argument("--training", action="store_true",
-                        help="also run exercise 3 on the shapes and copy its figures, about "
-                             "two minutes on a CPU (default: off)")
+                        help="also train exercise 3's shapes run and the ablations' --quick "
+                             "study and draw from them: about 12 minutes on a quiet 2-core "
+                             "CPU (default: off)")
+    parser.add_argument("--shapes-run", type=Path, default=None,
+                        help="draw the shapes figures from this finished run of "
+                             "exercise3_train.py --data synthetic instead of training one "
+                             "(default: none)")
+    parser.add_argument("--ablation-run", type=Path, default=None,
+                        help="draw D's verdicts from this finished run with a discriminator, "
+                             "e.g. runs/ablations/l1+cgan, instead of training one "
+                             "(default: none)")
     parser.add_argument("--with-weights", action="store_true",
-                        help="also draw the figures of the official pretrained generator "
-                             "(default: off)")
+                        help="also run exercises 1 and 2 with the official pretrained "
+                             "generator and draw its filters (default: off)")
     parser.add_argument("--checkpoint", type=Path, default=FACADES_CHECKPOINT,
                         help=f"official generator for --with-weights (default: "
                              f"{FACADES_CHECKPOINT})")
     return parser.parse_args(argv)
 
 
+def copy_figure(source, target):
+    """Copy a PNG that a script drew for its own folder, made small for the pages.
+
+    At most PAGE_WIDTH pixels wide (wider than the text column of a page is never seen) and in
+    256 colours: a grid of photos drops from hundreds of kB to about a hundred.
+    """
+    with Image.open(source) as image:
+        image = image.convert("RGB")
+        if image.width > PAGE_WIDTH:
+            image = image.resize((PAGE_WIDTH, round(image.height * PAGE_WIDTH / image.width)),
+                                 Image.LANCZOS)
+        image.quantize(256).save(target, optimize=True)
+    return Path(target)
+
+
+def load_script(name):
+    """A script of exercises/ as a module, for its settings (scripts are not in the package)."""
+    spec = importlib.util.spec_from_file_location(Path(name).stem, EXERCISES / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_course_script(arguments, cwd, capture=False):
+    """Run a course script as a student would, with this copy's package; returns its stdout.
+
+    Raises:
+        FixableError: the script failed; it has printed why.
+    """
+    command = [sys.executable, *map(str, arguments)]
+    print("running:", " ".join(command[1:]), flush=True)
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run(command, cwd=cwd, env={**os.environ, "PYTHONPATH": path},
+                            stdout=subprocess.PIPE if capture else None, text=True)
+    if result.returncode != 0:
+        raise FixableError(f"{Path(arguments[0]).name} failed (exit code {result.returncode}); "
+                           "its message is above.")
+    return result.stdout
+
+
 # -----------------------------------------------------------------------------
-# (1) Measured from freshly built networks, and the facade labels
+# (1) Measured from freshly built networks
 
 
 def make_model_figures(out):
-    """Draw the U-Net and PatchGAN figures; return the files written."""
+    """The U-Net, the PatchGAN's receptive field and what D sees; returns the files written."""
     torch.manual_seed(0)  # same random weights, same PNGs, run after run
-    unet = out / "unet.png"
-    draw_unet(feature_maps(UNetGenerator()), unet)
-    patchgan = out / "patchgan_receptive_field.png"
-    draw_patchgan(receptive_field(PatchGANDiscriminator()), patchgan)
-    return [unet, patchgan]
+    draw_unet(feature_maps(UNetGenerator()), out / "unet.png")
+    draw_patchgan(receptive_field(PatchGANDiscriminator()), out / "patchgan_receptive_field.png")
+    return [out / "unet.png", out / "patchgan_receptive_field.png"]
+
+
+def what_d_sees(size=256):
+    """The channels D reads and the logits it returns, measured with and without the condition.
+
+    Returns:
+        dict from ``conditional`` to (channels, size, (rows, columns) of logits).
+    """
+    seen = {}
+    for conditional in (True, False):
+        discriminator = PatchGANDiscriminator(DiscriminatorConfig(conditional=conditional))
+        image = torch.zeros(1, 3, size, size)
+        with torch.no_grad():
+            logits = discriminator(image, image)  # (1, 1, rows, columns)
+        seen[conditional] = (discriminator.config.in_channels, size, tuple(logits.shape[-2:]))
+    return seen
+
+
+# -----------------------------------------------------------------------------
+# (2) The facade labels
+
+
+def colour_study_palettes():
+    """The palettes of exercise 2's colour study, headed by the off-palette share of its label.
+
+    The same palettes, in the same order, as ``study_colours`` builds from the script's
+    settings; the test of ``--with-weights`` checks the shares against what the script prints.
+    """
+    exercise2 = load_script("exercise2_explore.py")
+    palettes = {"pix2pix jet(64)": MODEL_PALETTE, "CMP jet(12)": CMP_PALETTE,
+                "grey/red": exercise2.WRONG_PALETTE}
+    palettes.update({f"hue +{shift}": exercise2.shift_hue(MODEL_PALETTE, shift)
+                     for shift in exercise2.HUE_SHIFTS})
+    label_ids = design_facade(exercise2.BASE_DESIGN)
+    return {f"{name}\noff-palette {off_palette_fraction(ids_to_rgb(label_ids, palette)):.0%}":
+            palette for name, palette in palettes.items()}
 
 
 def make_facade_figures(out):
-    """Draw both palettes and the sample labels; return the files written."""
+    """Both palettes, the sample labels and the colour study's palettes; returns the files."""
     paths = sorted(SAMPLE_FACADES_DIR.glob("*.png"))
-    samples = save_image_grid([[read_label(path)[0] for path in paths]],
-                              out / "facade_samples.png",
-                              column_titles=[path.stem.replace("designed_", "") for path in paths])
-    return [save_palette_legend(out / "facade_palettes.png"), samples]
+    labels = [read_label(path)[0] for path in paths]
+    titles = [path.stem.replace("designed_", "") for path in paths]
+    samples = save_image_grid([labels[:3], labels[3:]], out / "facade_samples.png",
+                              column_titles=[titles[:3], titles[3:]])
+    return [save_palette_legend(out / "facade_palettes.png"), samples,
+            save_palette_legend(out / "exercise2_palettes.png", colour_study_palettes())]
 
 
 # -----------------------------------------------------------------------------
-# (2) A real training run of exercise 3
+# (3) The training data: the paper's jitter, and a pair for the conditioning figure
 
 
-def make_training_figures(out):
-    """Run the page's shapes command and copy three of its files; return the files written."""
-    with tempfile.TemporaryDirectory() as run_dir:
-        command = [sys.executable, str(PROJECT_ROOT / "exercises" / "exercise3_train.py"),
-                   "--data", "synthetic", "--quick", "--epochs", str(TRAINING_EPOCHS),
-                   "--out", run_dir, "--device", "cpu"]
-        print("running:", " ".join(command[1:]))
-        subprocess.run(command, check=True)
-        run = Path(run_dir)
-        first_milestone = milestone_epochs(TRAINING_EPOCHS)[0]  # the first grid the run draws
-        copies = {f"exercise3_epoch_{first_milestone}.png": "exercise3_shapes_early.png",
-                  f"exercise3_epoch_{TRAINING_EPOCHS}.png": "exercise3_shapes_late.png",
-                  "exercise3_losses.png": "exercise3_shapes_losses.png"}
-        for source, target in copies.items():
-            shutil.copyfile(run / source, out / target)
-        records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    first, last = records[0], records[-1]
-    print(f"held-out L1 {first['val_L1']:.3f} after epoch 1 -> {last['val_L1']:.3f} after "
-          f"epoch {last['epoch']}; PSNR {first['val_PSNR']:.2f} -> {last['val_PSNR']:.2f} dB")
-    return [out / target for target in copies.values()]
+def locate_crop(resized, pair):
+    """Where ``pair`` was cut from ``resized``: (top, left, flipped), found by comparing pixels.
+
+    Measured rather than recomputed, so the figure shows what ``paired_jitter`` did.
+    """
+    crop_size = len(pair[0])
+    margin = len(resized[0]) - crop_size
+    middle = crop_size // 2  # one row first: most windows differ there, and it is cheap
+    for flipped in (False, True):
+        crops = [crop[:, ::-1] if flipped else crop for crop in pair]  # undo the mirroring
+        for top in range(margin + 1):
+            for left in range(margin + 1):
+                if not np.array_equal(resized[0][top + middle, left:left + crop_size],
+                                      crops[0][middle]):
+                    continue
+                if all(np.array_equal(image[top:top + crop_size, left:left + crop_size], crop)
+                       for image, crop in zip(resized, crops)):
+                    return top, left, flipped
+    raise ValueError("the crop is not a window of the resized pair")
+
+
+def make_data_figures(out):
+    """The jitter on a shapes pair at 256x256 and what D sees; returns the files written."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_synthetic_dataset(Path(folder), num_train=JITTER_PAIR + 1, num_val=0,
+                                       size=256)
+        dataset = PairedDataset(root, "train", crop_size=256, augment=True)
+        name = dataset.names[JITTER_PAIR]
+        stored = [np.asarray(Image.open(side / name).convert("RGB"))
+                  for side in pair_folders(root, "train")]
+        resized = dataset.read_resized(name)
+        crops = []
+        for epoch in JITTER_EPOCHS:
+            dataset.set_epoch(epoch)  # as fit() does before each epoch
+            pair = [to_uint8(image) for image in dataset[JITTER_PAIR]]
+            crops.append((epoch + 1, pair, locate_crop(resized, pair)))
+    save_jitter_figure(stored, resized, crops, out / "jitter.png")
+    draw_conditioning(stored, what_d_sees(), out / "conditional_vs_unconditional.png")
+    return [out / "jitter.png", out / "conditional_vs_unconditional.png"]
 
 
 # -----------------------------------------------------------------------------
-# (3) The official weights
+# (4) Real training runs: exercise 3's shapes and the ablations' objective study
+
+
+def held_out_pair(config, index):
+    """Held-out pair ``index`` of a run's data, as two (H, W, 3) uint8 pictures."""
+    if not Path(config.data_root).is_dir():
+        raise FixableError(f"the run's data folder {config.data_root} is gone: draw the set "
+                           "again with the run's command, or give another run.")
+    pairs = PairedDataset(config.data_root, "val", config.image_size, augment=False)
+    return [to_uint8(image) for image in pairs[index]]
+
+
+def translate_held_out(generator, pictures):
+    """G in eval mode on (H, W, 3) uint8 sketches, as the run's own grids draw it."""
+    return list(to_uint8(eval_translate(generator, to_batch(pictures))))
+
+
+def make_shapes_figures(out, run):
+    """The shapes run's grids and curves, one sketch across its milestones and the landing
+    page's picture; returns the files written."""
+    config = read_config(run)
+    milestones = milestone_epochs(config.epochs)
+    copies = [(f"exercise3_epoch_{milestones[0]}.png", "exercise3_shapes_early.png"),
+              (f"exercise3_epoch_{config.epochs}.png", "exercise3_shapes_late.png"),
+              ("exercise3_losses.png", "exercise3_shapes_losses.png")]
+    written = [copy_figure(run / source, out / target) for source, target in copies]
+    sketch, target = held_out_pair(config, SKETCH_PAIR)
+    drawn = [translate_held_out(load_trained_generator(run / f"generator_epoch_{epoch}.pt")[0],
+                                [sketch])[0] for epoch in milestones]
+    save_image_grid([[sketch, *drawn, target]], out / "exercise3_sketch_epochs.png",
+                    column_titles=["held-out sketch (x)", *[f"epoch {e}" for e in milestones],
+                                   "target (y)"],
+                    title=f"One held-out sketch, drawn by G at each milestone of the "
+                          f"{config.epochs}-epoch shapes run", legend=False)
+    sketches = [held_out_pair(config, index)[0] for index in HERO_PAIRS]
+    generator, _ = load_trained_generator(run)
+    save_image_grid([sketches, translate_held_out(generator, sketches)], out / "hero.png",
+                    row_titles=["held-out sketch x", "G(x)"],
+                    title=f"pix2pix trained from scratch on a CPU: {config.epochs} epochs on "
+                          f"the course's shapes ({config.image_size}×{config.image_size}), "
+                          "sketches it never trained on", legend=False)
+    return written + [out / "exercise3_sketch_epochs.png", out / "hero.png"]
+
+
+def load_discriminator(run):
+    """D of a finished run, from its ``checkpoint.pt``, in eval mode, and the run's config."""
+    config = read_config(run)
+    if not config.has_discriminator:
+        raise FixableError(f"{run} trained no discriminator (objective {config.objective}): "
+                           f"give a run with one, such as runs/ablations/{VERDICT_VARIANT}.")
+    if not (run / CHECKPOINT_NAME).is_file():
+        raise FixableError(f"{run} holds no {CHECKPOINT_NAME}, where D's weights are: give "
+                           "the run folder itself.")
+    discriminator = PatchGANDiscriminator(config.discriminator_config())
+    state = torch.load(run / CHECKPOINT_NAME, map_location="cpu", weights_only=True)
+    discriminator.load_state_dict(state["discriminator"], strict=True)
+    return discriminator.eval(), config
+
+
+def make_verdict_figure(out, run):
+    """D's verdicts on a held-out real pair and on G's pair, from one run; returns the file."""
+    discriminator, config = load_discriminator(run)
+    generator, _ = load_trained_generator(run)
+    input_image, target_image = held_out_pair(config, VERDICT_PAIR)
+    fake_image = translate_held_out(generator, [input_image])[0]
+    x, y, fake = to_batch([input_image, target_image, fake_image]).split(1)
+    with torch.no_grad():  # sigmoid: the probability that D gives each patch of being real
+        verdicts = [torch.sigmoid(discriminator(x, judged))[0, 0].numpy() for judged in (y, fake)]
+    path = out / "patchgan_verdicts.png"
+    save_patch_verdicts((input_image, target_image, fake_image), verdicts, path,
+                        title=f"D of the {config.objective} run on the ambiguous set "
+                              f"({config.epochs} epochs, {config.patch_size}×"
+                              f"{config.patch_size} patches), a held-out pair")
+    return path
+
+
+def make_training_figures(out, shapes_run, ablation_run, train):
+    """Draw from the given runs, training those missing when ``train``; returns the files."""
+    written = []
+    with tempfile.TemporaryDirectory() as folder:
+        if shapes_run is None and train:
+            shapes_run = Path(folder) / "shapes"
+            run_course_script([*SHAPES_COMMAND, "--out", shapes_run], cwd=folder)
+        if ablation_run is None and train:
+            run_course_script([*ABLATIONS_COMMAND, "--out", Path(folder) / "ablations"],
+                              cwd=folder)
+            ablation_run = Path(folder) / "ablations" / VERDICT_VARIANT
+        if shapes_run is not None:
+            written += make_shapes_figures(out, Path(shapes_run))
+        if ablation_run is not None:
+            written.append(make_verdict_figure(out, Path(ablation_run)))
+    return written
+
+
+# -----------------------------------------------------------------------------
+# (5) The official weights: exercises 1 and 2 as a student runs them
+
+
+def split_studies(printed):
+    """Exercise 2's printout, one block per study: a study's block opens with "<study>:"."""
+    blocks, current = {}, None
+    for line in printed.splitlines():
+        if line.rstrip(":") in STUDIES and line.endswith(":"):
+            current = line[:-1]
+            blocks[current] = []
+        if current is not None:
+            blocks[current].append(line)
+    return {study: "\n".join(lines) + "\n" for study, lines in blocks.items()}
 
 
 def make_weight_figures(out, checkpoint):
-    """Draw the figures that need the official generator; return the files written."""
-    generator = create_facades_generator(checkpoint)
-    filters = out / "official_first_filters.png"
-    draw_first_filters(generator, filters)
-    return [filters]
+    """The first-layer filters, exercise 1's grid and exercise 2's studies; returns the files."""
+    checkpoint = checkpoint.resolve()  # the scripts run in another folder
+    generator = create_facades_generator(checkpoint)  # a missing file stops here, with the fix
+    written = [out / "official_first_filters.png"]
+    draw_first_filters(generator, written[0])
+    with tempfile.TemporaryDirectory() as folder:
+        # relative --out: the printed paths are the ones a student sees
+        run_course_script([EXERCISES / "exercise1_observe.py", "--checkpoint", checkpoint,
+                           "--out", "outputs/exercise1", *EXERCISE_FLAGS], cwd=folder)
+        written.append(copy_figure(Path(folder) / "outputs/exercise1/grid_paper.png",
+                                   out / "exercise1_grid.png"))
+        printed = run_course_script([EXERCISES / "exercise2_explore.py", "--checkpoint",
+                                     checkpoint, "--out", "outputs/exercise2", *EXERCISE_FLAGS],
+                                    cwd=folder, capture=True)
+        print(printed, end="")
+        for study, text in split_studies(printed).items():
+            (out / f"exercise2_{study}.txt").write_text(text)
+            written += [out / f"exercise2_{study}.txt", copy_figure(
+                Path(folder) / "outputs/exercise2" / f"{study}.png",
+                out / f"exercise2_{study}.png")]
+    return written
 
 
 def main(argv=None):
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    written = make_model_figures(args.out) + make_facade_figures(args.out)
-    if args.training:
-        written += make_training_figures(args.out)
+    groups = [("quick", lambda: make_model_figures(args.out) + make_facade_figures(args.out)
+               + make_data_figures(args.out))]
+    if args.training or args.shapes_run or args.ablation_run:
+        groups.append(("training", lambda: make_training_figures(
+            args.out, args.shapes_run, args.ablation_run, args.training)))
     if args.with_weights:
+        groups.append(("with-weights", lambda: make_weight_figures(args.out, args.checkpoint)))
+    written = []
+    for name, make in groups:
+        print(f"{name} group ...", flush=True)
+        started = time.perf_counter()
         try:
-            written += make_weight_figures(args.out, args.checkpoint)
+            written += make()
         except FixableError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-    for path in written:
+        print(f"{name} group: {time.perf_counter() - started:.0f} s", flush=True)
+    for path in map(Path, written):
         print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
     return 0
 

@@ -9,6 +9,7 @@ Drawn as :mod:`pix2pix.figures` draws, without pyplot. Used by the "Concepts" pa
 ``docs/make_figures.py`` writes the PNGs.
 """
 
+import numpy as np
 import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
@@ -118,6 +119,56 @@ def draw_patchgan(field, path):
         ax.set_yticks([])
     fig.suptitle("PatchGAN, measured by back-propagating from one logit of an untrained D",
                  fontsize=11)
+    save_figure(fig, path, dpi=90)
+
+
+# -----------------------------------------------------------------------------
+# Conditional or not: what D sees
+
+
+def draw_conditioning(pair, seen, path):
+    """Two rows: the conditional D of pix2pix judges x next to y, an ordinary GAN's D y alone.
+
+    Args:
+        pair: (input_image, target_image), two (H, W, 3) uint8 pictures: an x and its y.
+        seen: dict from ``conditional`` (True, False) to (channels, size, grid): the channels
+            D reads, the side of the images and the (rows, columns) of logits it returns,
+            measured on a :class:`~pix2pix.models.PatchGANDiscriminator` of each kind.
+        path: PNG file to write.
+    """
+    fig = Figure(figsize=(10, 4.4))
+    ax = fig.subplots()
+    rows = ((True, 2.4, "conditional GAN (pix2pix): D(x, y)", "x and y stacked",
+             "is y the right output\nfor this x?"),
+            (False, 0, "unconditional GAN: D(y)", "y alone",
+             "does y look real?\n(x is never seen)"))
+    for conditional, y, heading, stacked, question in rows:
+        channels, size, (grid_rows, grid_columns) = seen[conditional]
+        ax.text(-0.1, y + 1.15, heading, fontsize=11, weight="bold")
+        images = ((0, pair[0], "x (input)"), (1.3, pair[1], "y (real, or G(x))"))
+        for left, image, name in images[0 if conditional else 1:]:
+            ax.imshow(image, extent=(left, left + 1, y, y + 1))
+            ax.add_patch(Rectangle((left, y), 1, 1, fill=False, edgecolor="#636363"))
+            ax.text(left + 0.5, y - 0.12, name, ha="center", va="top", fontsize=9)
+        if conditional:
+            ax.text(1.15, y + 0.5, "+", ha="center", va="center", fontsize=16)
+        boxes = ((2.8, 1.5, f"{stacked}:\n{channels} × {size} × {size}", "#d9d9d9"),
+                 (4.7, 0.9, "D\n(PatchGAN)", "#a1d99b"))
+        for left, width, text, colour in boxes:
+            ax.add_patch(Rectangle((left, y + 0.15), width, 0.7, color=colour))
+            ax.text(left + width / 2, y + 0.5, text, ha="center", va="center", fontsize=9)
+        for start, end in ((2.4, 2.8), (4.3, 4.7), (5.6, 6.0)):
+            ax.add_patch(FancyArrowPatch((start, y + 0.5), (end, y + 0.5), arrowstyle="-|>",
+                                         mutation_scale=12, color="black"))
+        cells = np.indices((grid_rows, grid_columns)).sum(0) % 2  # one square per logit
+        ax.imshow(cells, cmap="Greens", vmin=-4, vmax=4, extent=(6.0, 7.0, y, y + 1),
+                  interpolation="nearest")
+        ax.text(7.15, y + 0.5, f"{grid_rows} × {grid_columns} verdicts:\n{question}",
+                va="center", fontsize=10)
+    ax.set_xlim(-0.15, 9.4), ax.set_ylim(-0.45, 3.75)
+    ax.set_aspect("equal"), ax.axis("off")
+    fig.suptitle("What the discriminator sees, measured on PatchGANDiscriminator at "
+                 f"{seen[True][1]}×{seen[True][1]}", fontsize=11)
     save_figure(fig, path, dpi=90)
 
 

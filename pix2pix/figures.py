@@ -50,68 +50,86 @@ def save_image_grid(rows, path, column_titles=(), row_titles=(), title=None, leg
 
     Args:
         rows: list of rows, each a list of cells. A cell is an (H, W, 3) uint8 image, an
-            (H, W) float map (drawn with a colour bar, e.g. a per-pixel standard deviation)
-            or None (left empty).
+            (H, W) float map in the images' 0-255 units (drawn with a colour bar, e.g. a
+            per-pixel standard deviation) or None (left empty).
         path: the PNG to write; its folder is created.
-        column_titles: a title over each column of the first row.
+        column_titles: a title over each column of the first row, or one list of titles per
+            row.
         row_titles: a label left of each row.
         title: the figure's title.
-        legend: whether to add the class legend of the model's palette.
+        legend: whether to add the class legend of the model's palette (titled so: a label
+            drawn in another palette is not explained by it).
 
     Returns:
         The path written.
     """
     num_rows, num_columns = len(rows), max(len(row) for row in rows)
-    legend_width = 1.8 if legend else 0  # inches kept free on the right for the legend
-    width = 2.2 * num_columns + legend_width
-    figure = Figure(figsize=(width, 2.3 * num_rows + (0.4 if title else 0)))
-    axes = figure.subplots(num_rows, num_columns, squeeze=False)
+    titles = ([list(column_titles)] if not column_titles or isinstance(column_titles[0], str)
+              else [list(row) for row in column_titles])  # one list of titles per row
+    legend_width = 1.9 if legend else 0  # inches for the legend's column
+    figure = Figure(figsize=(2.2 * num_columns + legend_width + 0.4,
+                             2.2 * num_rows + (0.4 if title else 0) + 0.3), layout="constrained")
+    # a visible gap between neighbouring images: without it their frames merge into one line
+    figure.get_layout_engine().set(w_pad=0.04, h_pad=0.04, wspace=0.04, hspace=0.04)
+    ratios = [1] * num_columns + ([legend_width / 2.2] if legend else [])
+    grid = figure.add_gridspec(num_rows, len(ratios), width_ratios=ratios)
     for r, row in enumerate(rows):
         for c in range(num_columns):
-            axis = axes[r][c]
-            axis.set_xticks([]), axis.set_yticks([])
+            axis = figure.add_subplot(grid[r, c])
+            axis.set_xticks([]), axis.set_yticks([])  # a frame without ticks: white on white
             cell = row[c] if c < len(row) else None
             if cell is None:
                 axis.axis("off")
             elif cell.ndim == 2:
                 shown = axis.imshow(cell, cmap="magma")
-                figure.colorbar(shown, ax=axis, fraction=0.046, pad=0.04)
+                figure.colorbar(shown, ax=axis, fraction=0.046, pad=0.04,
+                                label="0-255 grey levels")
             else:
                 axis.imshow(cell)
-            if r == 0 and c < len(column_titles):
-                axis.set_title(column_titles[c], fontsize=9)
-        if r < len(row_titles):
-            axes[r][0].set_ylabel(row_titles[r], fontsize=9)
+            if r < len(titles) and c < len(titles[r]):
+                axis.set_title(titles[r][c], fontsize=9)
+            if c == 0 and r < len(row_titles):
+                axis.set_ylabel(row_titles[r], fontsize=9)
     if legend:
-        figure.legend(handles=legend_handles(), loc="center right", fontsize=8, frameon=False)
+        legend_axis = figure.add_subplot(grid[:, -1])
+        legend_axis.axis("off")
+        legend_axis.legend(handles=legend_handles(), loc="center left", fontsize=9,
+                           title="class colours\n(model's palette)", title_fontsize=9,
+                           frameon=False, borderaxespad=0)
     if title:
         figure.suptitle(title, fontsize=11)
-    figure.tight_layout(rect=(0, 0, 1 - legend_width / width, 1))
     return save_figure(figure, path)
 
 
-def save_palette_legend(path):
-    """Save both palettes side by side: the model's jet(64) colours and CMP's jet(12) colours.
+# the two palettes of the facade labels, headed by what each is for
+FACADE_PALETTES = {"model input\njet(64) row 5k+1": MODEL_PALETTE,
+                   "CMP files\njet(12) row k": CMP_PALETTE}
+
+
+def save_palette_legend(path, palettes=None):
+    """Save palettes side by side, one column of twelve class colours each, values written in.
 
     Args:
         path: the PNG to write; its folder is created.
+        palettes: dict from a column's heading (may hold a line break) to its (12, 3) uint8
+            colours, in class order (default: the model's jet(64) and CMP's jet(12) colours).
 
     Returns:
         The path written.
     """
-    figure = Figure(figsize=(6.4, 4.2))
+    palettes = palettes or FACADE_PALETTES
+    figure = Figure(figsize=(1.2 * len(palettes) + 2.2, 4.4))
     axis = figure.subplots()
-    for row, name in enumerate(CLASS_NAMES):
-        for column, palette in enumerate((MODEL_PALETTE, CMP_PALETTE)):
-            colour = palette[row]
+    for column, (heading, palette) in enumerate(palettes.items()):
+        for row, colour in enumerate(palette):
             axis.add_patch(Rectangle((column * 1.6, -row), 1.4, 0.85,
-                                         facecolor=colour / 255, edgecolor="black"))
+                                     facecolor=colour / 255, edgecolor="black"))
             text_colour = "white" if colour.astype(int).sum() < 300 else "black"
             axis.text(column * 1.6 + 0.7, -row + 0.42, f"({colour[0]}, {colour[1]}, {colour[2]})",
                       ha="center", va="center", fontsize=7, color=text_colour)
-        axis.text(3.3, -row + 0.42, f"{row + 1}  {name}", va="center", fontsize=9)
-    axis.text(0.7, 1.3, "model input\njet(64) row 5k+1", ha="center", fontsize=8)
-    axis.text(2.3, 1.3, "CMP files\njet(12) row k", ha="center", fontsize=8)
-    axis.set_xlim(-0.1, 5), axis.set_ylim(-11.3, 2.1), axis.axis("off")
-    figure.tight_layout()
+        axis.text(column * 1.6 + 0.7, 1.1, heading, ha="center", va="bottom", fontsize=8)
+    names_x = len(palettes) * 1.6 + 0.1
+    for row, name in enumerate(CLASS_NAMES):
+        axis.text(names_x, -row + 0.42, f"{row + 1}  {name}", va="center", fontsize=9)
+    axis.set_xlim(-0.1, names_x + 1.8), axis.set_ylim(-11.3, 2.4), axis.axis("off")
     return save_figure(figure, path)

@@ -1,41 +1,47 @@
-"""The Concepts page's figures are measured from the real modules and say what the paper says."""
+"""The diagrams draw what they are given, measured from the modules: nothing typed in by hand.
 
-import importlib.util
+docs/make_figures.py, which measures and draws them, is tested in tests/test_make_figures.py.
+"""
 
+import numpy as np
+import pytest
 import torch
 
-from pix2pix.models import UNetGenerator
-from pix2pix.official import to_official_state_dict
-from pix2pix.paths import PROJECT_ROOT
+import pix2pix.diagrams
+from pix2pix.diagrams import draw_conditioning, draw_first_filters
+from pix2pix.models import GeneratorConfig, UNetGenerator
 
 
-def load_make_figures():
-    """docs/make_figures.py is a script, not a package module: load it from its file."""
-    spec = importlib.util.spec_from_file_location("make_figures",
-                                                  PROJECT_ROOT / "docs" / "make_figures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures handed to save_figure, kept instead of written."""
+    figures = []
+    monkeypatch.setattr(pix2pix.diagrams, "save_figure",
+                        lambda figure, path, dpi=100: figures.append(figure))
+    return figures
 
 
-def test_make_figures_writes_the_model_figures(tmp_path, capsys):
-    assert load_make_figures().main(["--out", str(tmp_path)]) == 0
-    for name in ["unet.png", "patchgan_receptive_field.png"]:
-        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "unet.png" in capsys.readouterr().out
+def texts(figure):
+    return [text.get_text() for axis in figure.axes for text in axis.texts]
 
 
-def test_make_figures_with_weights_draws_the_official_generator(tmp_path):
-    checkpoint = tmp_path / "facades_label2photo.pth"
-    torch.save(to_official_state_dict(UNetGenerator().state_dict()), checkpoint)
-    code = load_make_figures().main(["--out", str(tmp_path), "--with-weights",
-                                     "--checkpoint", str(checkpoint)])
-    assert code == 0
-    assert (tmp_path / "official_first_filters.png").stat().st_size > 1000
+def test_the_conditioning_diagram_shows_x_only_to_the_conditional_discriminator(drawn):
+    pair = [np.zeros((32, 32, 3), dtype=np.uint8), np.full((32, 32, 3), 255, dtype=np.uint8)]
+    seen = {True: (6, 256, (30, 30)), False: (3, 256, (30, 30))}
+    draw_conditioning(pair, seen, "conditioning.png")
+    written = texts(drawn[0])
+    assert written.count("x (input)") == 1 and written.count("y (real, or G(x))") == 2
+    assert "x and y stacked:\n6 × 256 × 256" in written
+    assert "y alone:\n3 × 256 × 256" in written
+    grids = [image for image in drawn[0].axes[0].images if image.get_array().shape == (30, 30)]
+    assert len(grids) == 2  # one square per logit, in each row
 
 
-def test_make_figures_without_weights_names_the_download_command(tmp_path, capsys):
-    code = load_make_figures().main(["--out", str(tmp_path), "--with-weights",
-                                     "--checkpoint", str(tmp_path / "missing.pth")])
-    assert code == 1
-    assert "python download_pretrained.py" in capsys.readouterr().err
+def test_the_filter_figure_has_one_tile_per_first_layer_filter(drawn):
+    generator = UNetGenerator(GeneratorConfig(ngf=8, num_downs=5))
+    with torch.no_grad():
+        generator.encoder[0].conv.weight.normal_()
+    draw_first_filters(generator, "filters.png", columns=4)
+    tiles = [axis for axis in drawn[0].axes if axis.images]
+    assert len(tiles) == 8  # ngf filters, each 4x4 in colour
+    assert tiles[0].images[0].get_array().shape == (4, 4, 3)
