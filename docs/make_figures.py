@@ -7,14 +7,14 @@ script or the data shows up in the pages the next time this runs. The groups:
   sees with and without the condition, both facade palettes, the sample labels, the palettes of
   exercise 2's colour study with their off-palette shares, and the paper's jitter on a pair of
   the shapes set;
-* ``--training`` (about 12 minutes on a quiet 2-core CPU: 2 for the shapes run at 2 s an epoch,
-  about 10 for the ablations' 40 epochs of three variants; an hour or more on a busy one): runs
-  the Exercise 3 page's shapes command (``exercises/exercise3_train.py --data synthetic --quick
-  --epochs 60``) and the ablations' ``--quick`` study (``exercises/exercise3_ablations.py``)
-  in a temporary folder, then copies the shapes run's grids and curves and draws from the two
-  runs: one held-out sketch at every milestone epoch, the landing page's picture, and D's
-  verdicts on a real and a generated pair. ``--shapes-run`` and ``--ablation-run`` draw the
-  same from runs you already have instead of training;
+* ``--training`` (about 40 minutes on a quiet 2-core CPU: 2 for the shapes run, the rest for the
+  eight runs of the ablation study; hours on a busy one): runs the Exercise 3 page's shapes
+  command (``exercises/exercise3_train.py --data synthetic --quick --epochs 60``) and every
+  study of ``exercises/exercise3_ablations.py`` in a temporary folder, then copies the shapes
+  run's grids and curves and the studies' figures, curves and table, and draws from the runs:
+  one held-out sketch at every milestone epoch, the landing page's picture, one drawing of the
+  ambiguous set with its two targets, and D's verdicts on a real and a generated pair.
+  ``--shapes-run`` and ``--ablation-run`` draw the same from runs you already have;
 * ``--with-weights`` (under a minute on a 2-core CPU): runs exercises 1 and 2 with the official
   pretrained generator and keeps exercise 1's grid, exercise 2's four figures and what it
   printed for each study, and draws the generator's first-layer filters. They need
@@ -25,7 +25,7 @@ Run from any directory:
 
     python docs/make_figures.py                              # the quick group
     python docs/make_figures.py --training --with-weights    # everything
-    python docs/make_figures.py --ablation-run runs/ablations/l1+cgan   # D's verdicts again
+    python docs/make_figures.py --ablation-run runs/ablations   # a study you have run
 
 Then rebuild the pages and commit the files (a PNG of tens of kB, a grid of photos about 100).
 Never commit the ``--with-weights`` files of any checkpoint but the official one: the pages call
@@ -50,7 +50,8 @@ from pix2pix.data import PairedDataset, pair_folders
 from pix2pix.diagrams import draw_conditioning, draw_first_filters, draw_patchgan, draw_unet
 from pix2pix.errors import FixableError
 from pix2pix.facade_design import design_facade
-from pix2pix.facades import CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, off_palette_fraction, read_label
+from pix2pix.facades import (CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, off_palette_fraction,
+                             read_label)
 from pix2pix.figures import save_image_grid, save_palette_legend
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.metrics import eval_translate
@@ -64,10 +65,15 @@ from pix2pix.train_figures import save_jitter_figure, save_patch_verdicts
 
 FIGURE_DIR = PROJECT_ROOT / "docs" / "figures"
 EXERCISES = PROJECT_ROOT / "exercises"
-# the Exercise 3 page's "Shapes, longer (CPU)" run, and the ablations' objective study
+# the Exercise 3 page's "Shapes, longer (CPU)" run, and the ablation study (all of it)
 SHAPES_COMMAND = [EXERCISES / "exercise3_train.py", "--data", "synthetic", "--quick",
                   "--epochs", "60", "--device", "cpu"]  # the CPU: the run the page describes
-ABLATIONS_COMMAND = [EXERCISES / "exercise3_ablations.py", "--quick"]
+ABLATIONS_COMMAND = [EXERCISES / "exercise3_ablations.py"]
+ABLATION_FILES = {"objective.png": "ablation_objective.png",  # what the study writes -> page
+                  "conditioning.png": "ablation_conditioning.png",
+                  "generator.png": "ablation_generator.png", "patch.png": "ablation_patch.png",
+                  "curves.png": "ablation_curves.png"}
+ABLATION_TABLE = "_ablation_results.txt"  # beside the figures' folder: docs/, for the page
 VERDICT_VARIANT = "l1+cgan"  # the ablation run whose D judges a pair: pix2pix's objective
 # which pairs the figures show (indices into a split, chosen once by eye; any pair would do)
 JITTER_PAIR = 10  # a training pair of the shapes set at 256x256: asymmetric, so a flip shows
@@ -85,17 +91,17 @@ def parse_args(argv=None):
     parser.add_argument("--out", type=Path, default=FIGURE_DIR,
                         help=f"folder for the figures (default: {FIGURE_DIR})")
     parser.add_argument("--training", action="store_true",
-                        help="also train exercise 3's shapes run and the ablations' --quick "
-                             "study and draw from them: about 12 minutes on a quiet 2-core "
-                             "CPU (default: off)")
+                        help="also train exercise 3's shapes run and the ablation study and "
+                             "draw from them: about 40 minutes on a quiet 2-core CPU "
+                             "(default: off)")
     parser.add_argument("--shapes-run", type=Path, default=None,
                         help="draw the shapes figures from this finished run of "
                              "exercise3_train.py --data synthetic instead of training one "
                              "(default: none)")
     parser.add_argument("--ablation-run", type=Path, default=None,
-                        help="draw D's verdicts from this finished run with a discriminator, "
-                             "e.g. runs/ablations/l1+cgan, instead of training one "
-                             "(default: none)")
+                        help="draw the ablation figures from this folder of "
+                             "exercise3_ablations.py, e.g. runs/ablations, instead of running "
+                             "the study (default: none)")
     parser.add_argument("--with-weights", action="store_true",
                         help="also run exercises 1 and 2 with the official pretrained "
                              "generator and draw its filters (default: off)")
@@ -334,14 +340,35 @@ def make_training_figures(out, shapes_run, ablation_run, train):
             shapes_run = Path(folder) / "shapes"
             run_course_script([*SHAPES_COMMAND, "--out", shapes_run], cwd=folder)
         if ablation_run is None and train:
-            run_course_script([*ABLATIONS_COMMAND, "--out", Path(folder) / "ablations"],
-                              cwd=folder)
-            ablation_run = Path(folder) / "ablations" / VERDICT_VARIANT
+            ablation_run = Path(folder) / "ablations"
+            run_course_script([*ABLATIONS_COMMAND, "--out", ablation_run], cwd=folder)
         if shapes_run is not None:
             written += make_shapes_figures(out, Path(shapes_run))
         if ablation_run is not None:
-            written.append(make_verdict_figure(out, Path(ablation_run)))
+            written += make_ablation_figures(out, Path(ablation_run))
+            written.append(make_verdict_figure(out, Path(ablation_run) / VERDICT_VARIANT))
     return written
+
+
+def make_ablation_figures(out, study):
+    """Copy the study's figures and table; draw one ambiguous drawing with its two targets."""
+    if not (study / "results.txt").is_file():
+        raise FixableError(f"{study} holds no results.txt: give the --out folder of a finished "
+                           "python exercises/exercise3_ablations.py")
+    written = [copy_figure(study / source, out / target)
+               for source, target in ABLATION_FILES.items() if (study / source).is_file()]
+    table = out.parent / ABLATION_TABLE
+    table.write_text((study / "results.txt").read_text())
+    pairs = PairedDataset(study / "data", "val", read_config(study / VERDICT_VARIANT).image_size,
+                          augment=False)
+    drawing, first = (to_uint8(image) for image in pairs[0])  # pairs 2k and 2k+1 share a drawing
+    second = to_uint8(pairs[1][1])
+    written.append(save_image_grid([[drawing, first, second]], out / "ambiguous_pair.png",
+                                   column_titles=["the drawing (x)", "one target (y)",
+                                                  "another target (y)"],
+                                   title="The ambiguous set: one input, two right answers",
+                                   legend=False))
+    return written + [table]
 
 
 # -----------------------------------------------------------------------------
