@@ -74,6 +74,9 @@ ABLATION_FILES = {"objective.png": "ablation_objective.png",  # what the study w
                   "generator.png": "ablation_generator.png", "patch.png": "ablation_patch.png",
                   "curves.png": "ablation_curves.png"}
 ABLATION_TABLE = "_ablation_results.txt"  # beside the figures' folder: docs/, for the page
+# what each kind of curve looks like, from the study's runs (the page says why each is what it is)
+CURVE_REGIMES = {"healthy: cgan": "cgan", "D winning: pixelgan": "pixelgan",
+                 "mode collapse: gan": "gan"}
 VERDICT_VARIANT = "l1+cgan"  # the ablation run whose D judges a pair: pix2pix's objective
 # which pairs the figures show (indices into a split, chosen once by eye; any pair would do)
 JITTER_PAIR = 10  # a training pair of the shapes set at 256x256: asymmetric, so a flip shows
@@ -357,6 +360,11 @@ def make_ablation_figures(out, study):
                            "python exercises/exercise3_ablations.py")
     written = [copy_figure(study / source, out / target)
                for source, target in ABLATION_FILES.items() if (study / source).is_file()]
+    regimes = {label: study / variant for label, variant in CURVE_REGIMES.items()
+               if (study / variant / "log.jsonl").is_file()}
+    if regimes:  # the three ways a run's curves look, each from a real run of the study
+        written.append(load_script("exercise3_ablations.py").draw_curves(
+            regimes, out / "ablation_regimes.png"))
     table = out.parent / ABLATION_TABLE
     table.write_text((study / "results.txt").read_text())
     pairs = PairedDataset(study / "data", "val", read_config(study / VERDICT_VARIANT).image_size,

@@ -17,13 +17,13 @@ per study -- held-out L1 and PSNR, the colour-histogram intersection with the ta
 (the paper's table 2) inside the shapes and over the whole image, and the sharpness relative to
 the targets' -- and the goal line: how much of the colour gap that l1 leaves l1+cgan closes.
 In ``--out``: ``data/`` (the ambiguous set, in the paired layout), one run folder per variant
-(``l1/``, ``cgan/``, ``l1+cgan/`` ...,
-each readable by pix2pix.checkpoints.load_trained_generator), ``<study>.png`` (the same held-out
-inputs in every row, one column per variant, the targets beside), ``curves.png`` (each run's
-losses, epoch by epoch), ``results.txt`` (the tables) and ``results.json``.
+(``l1/``, ``cgan/``, ``l1+cgan/`` ..., each readable by
+pix2pix.checkpoints.load_trained_generator), ``<study>.png`` (the same held-out inputs in every
+row, one column per variant, the targets beside), ``curves.png`` (each run's losses, epoch by
+epoch), ``results.txt`` (the tables) and ``results.json``.
 
-Runtime on a 2-core laptop CPU: ``--quick`` about 8 minutes; all studies (eight runs) about
-25 minutes. A variant already trained in ``--out`` is measured again, not retrained; one that
+Runtime on a 2-core laptop CPU: ``--quick`` about 7 minutes (6.9 measured); all studies (eight
+runs) about 35 minutes. A variant already trained in ``--out`` is measured again, not retrained; one that
 was interrupted (Ctrl+C) resumes where it stopped.
 """
 
@@ -186,7 +186,8 @@ def draw_curves(run_dirs, path):
         bottom.plot(epochs, [r["val_L1"] for r in records], label="held-out L1")
         bottom.set_xlabel("epoch")
         for axis in (top, bottom):
-            axis.legend(fontsize=7)
+            if axis.get_legend_handles_labels()[0]:  # the l1 panel above has no curves
+                axis.legend(fontsize=7)
     figure.suptitle("the runs' logs, epoch by epoch", fontsize=11)
     figure.tight_layout()
     return save_figure(figure, path)

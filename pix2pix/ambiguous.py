@@ -1,19 +1,20 @@
-"""An ambiguous paired set: the same line drawing has many right answers.
+"""An ambiguous paired set: the same line drawing has several right answers.
 
 In the shapes set of :mod:`pix2pix.synthetic` a shape's outline decides its colour, so L1 alone
 learns the task and the adversarial term has nothing to add. Real image-to-image tasks are not
 like that: a facade label does not say whether the wall is brick or plaster, a sketch does not
 say the colour of a coat. Here each shape is filled, *regardless of what shape it is*, with
 
-* one of four vivid colours, or
-* stripes of one of those colours on white, at a random phase,
+* red or blue, or
+* stripes of red or blue on white, at a random phase,
 
 so the input determines where a fill goes but not what it looks like. Every drawing appears in
 the set twice, with two independent fills: the same input, two right answers. Faced with that,
-L1 predicts the per-pixel median of all the answers: a muddy average colour, and flat grey where
-the stripes should be. The
-conditional GAN must commit to one answer that looks real: a vivid colour, sharp stripes. This
-is the paper's central claim (section 4.2, figures 4 and 7) made visible on a CPU.
+L1 predicts, pixel by pixel, the median of all the answers: a magenta that is neither red nor
+blue and that no target holds, and a flat fill where the stripes should be, since their phase is
+anybody's guess. The conditional GAN must commit to one answer that looks real: red or blue,
+sharp stripes. This is the paper's central claim (section 4.2, figures 4 and 7) made visible on
+a CPU.
 
 Written in the paired layout of :mod:`pix2pix.data`. Used by ``exercises/exercise3_ablations.py``
 and the Exercise 3 page's "What the adversarial term adds".
