@@ -34,3 +34,13 @@ def run_folder(tmp_path_factory):
     fit(TrainConfig(data_root=str(shapes), out_dir=str(out), epochs=1, image_size=64, ngf=8,
                     ndf=8, workers=0, num_samples=2, device="cpu"))
     return out
+
+
+@pytest.fixture
+def one_thread():
+    """Training tests run torch on one thread: two busy threads on a shared 2-core machine are
+    much slower than one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

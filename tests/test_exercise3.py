@@ -2,20 +2,12 @@
 anything is written, and resuming a run that needs no more epochs says how to train longer."""
 
 import pytest
-import torch
 
 from exercises import exercise3_train
 from pix2pix.errors import run_script
 from pix2pix.synthetic import write_synthetic_dataset
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # two busy threads on a shared 2-core machine are much slower than one
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
 
 def run(capsys, *flags):

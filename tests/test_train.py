@@ -25,21 +25,14 @@ from pix2pix.train import (RunFolderError, TrainingDiverged, fit, learning_rate,
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise3_train.py"
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
+
 
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory):
     """The synthetic shapes at 64x64: small enough for a CPU, hard enough to need learning."""
     return write_synthetic_dataset(tmp_path_factory.mktemp("shapes"), num_train=96, num_val=16,
                                    size=64)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # two busy threads on a shared 2-core machine are much slower than one
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def tiny_config(data_root, out_dir, **changes):
