@@ -292,8 +292,8 @@ def main(argv=None):
 # ## In a notebook
 #
 # `FLAGS` are the command line's flags, as a list. `--quick` runs the objective study (l1, cgan,
-# l1+cgan: about 8 minutes on a laptop CPU); without it, all four studies run (about 25
-# minutes). A variant already trained in the `--out` folder is measured again, not retrained.
+# l1+cgan: about 7 minutes on a 2-core laptop CPU); without it, all four studies run (eight
+# runs, about 35 minutes). A variant already trained in the `--out` folder is measured again, not retrained.
 
 # %% tags=["active-ipynb", "parameters"]
 # FLAGS = ["--quick"]

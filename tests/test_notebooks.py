@@ -56,7 +56,7 @@ def quick_run(name, out, checkpoint):
         figures = ["exercise3_losses.png", *(f"exercise3_epoch_{epoch}.png" for epoch in epochs)]
         return f"FLAGS = {flags!r}", figures, len(figures)
     flags = ["--quick", "--epochs", "1", "--out", str(out)]
-    return TINY_ABLATIONS + f"FLAGS = {flags!r}", ["objective.png"], 1
+    return TINY_ABLATIONS + f"FLAGS = {flags!r}", ["objective.png", "curves.png"], 2
 
 
 def with_parameters(notebook, source):
