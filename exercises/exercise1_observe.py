@@ -131,7 +131,7 @@ def main(argv=None):
     parser.add_argument("--device", default="auto",
                         help="auto, cpu, cuda or mps (default: auto)")
     parser.add_argument("--quick", action="store_true",
-                        help="translate only the first two labels, as CI does (default: off)")
+                        help="translate only the first two labels, as the tests do (default: off)")
     args = parser.parse_args(argv)
     if not args.labels:
         raise FixableError(f"no labels in {SAMPLE_FACADES_DIR}. Run "

@@ -272,7 +272,7 @@ def main(argv=None):
                         f"(default: {CONSISTENCY_RUNS})")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
     parser.add_argument("--quick", action="store_true",
-                        help="two consistency runs instead of --runs, as CI does (default: off)")
+                        help="two consistency runs instead of --runs, as the tests do (default: off)")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 2

@@ -23,8 +23,8 @@ row, one column per variant, the targets beside), ``curves.png`` (each run's los
 epoch), ``results.txt`` (the tables) and ``results.json``.
 
 Runtime on a 2-core laptop CPU: ``--quick`` about 7 minutes (6.9 measured); all studies (eight
-runs) about 35 minutes. A variant already trained in ``--out`` is measured again, not retrained; one that
-was interrupted (Ctrl+C) resumes where it stopped.
+runs) about 35 minutes. A variant already trained in ``--out`` is measured again, not
+retrained; one that was interrupted (Ctrl+C) resumes from the start of the interrupted epoch.
 """
 
 # %%

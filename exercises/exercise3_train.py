@@ -71,7 +71,7 @@ DEFAULTS = TrainConfig()
 # loader processes: one core stays with the training loop; more processes than cores only
 # slow a laptop down, and a GPU near 1,500 images/s needs about eight (docs/performance.rst)
 WORKERS = min(8, max(1, (os.cpu_count() or 2) - 1))
-# --quick: a tiny subset at 64x64 with narrow networks, so CI and laptops finish in a minute
+# --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes in a minute
 QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit=16)
 SYNTHETIC_PAIRS = (400, 40)  # train, val
 
@@ -115,7 +115,7 @@ def parse_args(argv=None):
                              "use) or a folder with {train,val}/{sketches,colors}/ "
                              "(default: anime)")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny subset, 64x64, narrow networks, 4 epochs (CI, laptops)")
+                        help="tiny subset, 64x64, narrow networks, 4 epochs (laptops, the tests)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"(default: {DEFAULTS.epochs}; quick: {QUICK['epochs']})")
     parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,

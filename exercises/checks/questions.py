@@ -40,7 +40,7 @@ QUESTIONS = [
              "+ 4, so one more stride-2 layer about doubles it. One more again gives 286x286, "
              "the paper's whole-image 'ImageGAN', which it found harder to train and no better."),
     Question("DROPOUT_LAYERS_IN_PAPER_MODE", "4e07408562bedb8b", "int",
-             "docs/exercise1.rst, \"The paper's test mode\"",
+             "docs/exercise1.rst, \"Reflect\"",
              "Only the decoder blocks right after the bottleneck drop activations (num_downs - 5 "
              "of them in the official code). Paper mode keeps them on at test time, each image "
              "with masks from its own seed: the generator's only source of randomness."),
@@ -59,7 +59,7 @@ QUESTIONS = [
              "label fed in CMP's colours is almost all off the palette. pix2pix.facades reads "
              "CMP files by class id and recolours them for that reason."),
     Question("D_LOSS_AT_LOGIT_ZERO", "27d76f035d90d8a8", "number",
-             "docs/exercise3.rst, \"Reflection questions\"",
+             "docs/exercise3.rst, \"What it prints\"",
              "Logit 0 is probability 1/2 for real and for fake: each BCE term costs -log(1/2), "
              "and halving their sum leaves one. Compare the printed loss_D with it: far below, "
              "D is winning; close to it, D is guessing."),

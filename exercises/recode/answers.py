@@ -13,11 +13,12 @@ discussion under each question you have answered, right or wrong.
 PATCHGAN_GRID_512 = None
 
 # docs/concepts.rst, "The discriminator: a PatchGAN"
-# Give the PatchGAN one more stride-2 layer (DiscriminatorConfig(num_layers=4)). How many input
-# pixels wide is the receptive field of one of its logits? Answer an int.
+# Give the PatchGAN one more stride-2 layer (four where the 70x70 one has three; PATCH_LAYERS in
+# pix2pix/models.py counts them). How many input pixels wide is the receptive field of one of its
+# logits? Answer an int.
 RECEPTIVE_FIELD_ONE_MORE_LAYER = None
 
-# docs/exercise1.rst, "The paper's test mode"
+# docs/exercise1.rst, "Reflect"
 # How many dropout layers of the paper's unet_256 generator drop activations when exercise 1
 # translates in paper mode? Answer an int.
 DROPOUT_LAYERS_IN_PAPER_MODE = None
@@ -37,7 +38,7 @@ WINDOW_RGB = None
 # colour. Which class? Answer its name, e.g. "door".
 SHARED_COLOUR_CLASS = None
 
-# docs/exercise3.rst, "Reflection questions"
+# docs/exercise3.rst, "What it prints"
 # What is D's loss (the course's discriminator_loss, halved) when D gives every patch of every
 # pair the logit 0? Answer a float, to 3 decimals.
 D_LOSS_AT_LOGIT_ZERO = None
