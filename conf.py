@@ -88,14 +88,27 @@ def placeholder(directive, what):
     return [box]
 
 
-def check_command(directive):
-    """Stop the build at a made-later directive that does not say how its file is made."""
-    if "command" not in directive.options:
-        raise directive.error(f"{directive.name} needs a :command: option: the command that "
-                              "makes the file")
+class MadeLater:
+    """What ``figure-if-made`` and ``literalinclude-if-made`` share: the directive itself once
+    its file exists, else the framed :func:`placeholder` showing the option named ``shown``."""
+
+    shown = ""  # the option whose text the placeholder shows
+    own_options = {"command": directives.unchanged_required,
+                   "needs": directives.unchanged_required}
+
+    def run(self):
+        for option in ("command", self.shown):  # a box with nothing to say is a page bug
+            if option not in self.options:
+                raise self.error(f"{self.name} needs :{option}:, which the placeholder shows")
+        _, path = self.state.document.settings.env.relfn2path(self.arguments[0])
+        if Path(path).exists():
+            for name in (*self.own_options, "what"):  # ours, not the directive's
+                self.options.pop(name, None)
+            return super().run()
+        return placeholder(self, self.options[self.shown])
 
 
-class FigureIfMade(Figure):
+class FigureIfMade(MadeLater, Figure):
     """``.. figure-if-made::``: a figure that an instructor command makes from downloaded files.
 
     Until the PNG exists (the official weights are not in git), the page shows a framed
@@ -104,41 +117,20 @@ class FigureIfMade(Figure):
     build stays free of warnings.
     """
 
-    option_spec = {**Figure.option_spec, "command": directives.unchanged_required,
-                   "needs": directives.unchanged_required}
-
-    def run(self):
-        check_command(self)
-        if "alt" not in self.options:
-            raise self.error("figure-if-made needs :alt:, which the placeholder shows")
-        _, path = self.state.document.settings.env.relfn2path(self.arguments[0])
-        if Path(path).exists():
-            for name in ("command", "needs"):  # ours, not the figure's
-                self.options.pop(name, None)
-            return super().run()
-        return placeholder(self, self.options["alt"])
+    shown = "alt"
+    option_spec = {**Figure.option_spec, **MadeLater.own_options}
 
 
-class LiteralIncludeIfMade(LiteralInclude):
+class LiteralIncludeIfMade(MadeLater, LiteralInclude):
     """``.. literalinclude-if-made::``: printed output that an instructor command saves.
 
     As ``literalinclude``, or, until the file exists, the same framed placeholder as
     ``figure-if-made``, showing ``:what:``.
     """
 
-    option_spec = {**LiteralInclude.option_spec, "command": directives.unchanged_required,
-                   "what": directives.unchanged_required, "needs": directives.unchanged_required}
-
-    def run(self):
-        check_command(self)
-        if "what" not in self.options:
-            raise self.error("literalinclude-if-made needs :what:, which the placeholder shows")
-        _, path = self.env.relfn2path(self.arguments[0])
-        if Path(path).exists():
-            for name in ("command", "what", "needs"):  # ours, not literalinclude's
-                self.options.pop(name, None)
-            return super().run()
-        return placeholder(self, self.options["what"])
+    shown = "what"
+    option_spec = {**LiteralInclude.option_spec, **MadeLater.own_options,
+                   "what": directives.unchanged_required}
 
 
 def colab_url(config, notebook):

@@ -96,7 +96,7 @@ def read_inputs(paths, info):
     for path in paths:
         if info.kind == "facades":
             label, report = read_label(path, info.image_size)
-            print(f"{path}: " + report.summary().replace("\n", "\n    "))
+            print(f"{path}: {report.summary()}")
             images.append(label)
         else:
             images.append(read_sketch(path, info.image_size))

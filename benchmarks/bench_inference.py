@@ -86,9 +86,10 @@ def mode_seconds(device, mode, batch_size, precision_name, channels_last, image_
     """Seconds per *image* of :func:`translate` on one batch of ``batch_size`` images."""
     generator = build_generator(device, image_size, ngf, channels_last)
     images = random_inputs(batch_size, image_size, device, channels_last)
+    precision = make_precision(precision_name, device)  # outside the timed calls
 
     def forward():
-        with make_precision(precision_name, device).autocast():
+        with precision.autocast():
             translate(generator, images, mode=mode, seed=0, batch_size=batch_size)
 
     return seconds_per_call(forward, device, calls, warmup) / batch_size

@@ -27,7 +27,6 @@ generated pairs and the run folders go to ``outputs/gpu_proof_work`` (or ``--out
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -41,9 +40,11 @@ from pathlib import Path
 import torch
 
 from benchmarks.measure import describe_machine
+from pix2pix.checkpoints import CHECKPOINT_NAME, GENERATOR_NAME
 from pix2pix.errors import FixableError, run_script
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.paths import PROJECT_ROOT, this_checkout_environment
 from pix2pix.synthetic import write_synthetic_dataset
+from pix2pix.train import read_log
 
 # -----------------------------------------------------------------------------
 # Settings you can change
@@ -100,8 +101,7 @@ class Outcome:
 def child_environment():
     """The environment of every command: this checkout's package first, output unbuffered so
     that a command stopped at its budget keeps every line it printed."""
-    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1"}
+    return {**this_checkout_environment(), "PYTHONUNBUFFERED": "1"}
 
 
 def signal_group(process, signal_number):
@@ -163,12 +163,6 @@ def run_benchmark(script, flags, out_file, budget, work):
 # 2. The real run: loader, checkpoint, Ctrl+C, resume
 
 
-def read_log(run_dir):
-    """The rows of a run's log.jsonl (empty while the first epoch is running)."""
-    log = Path(run_dir) / "log.jsonl"
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
 def interrupt_after_first_epoch(command, log, run_dir, deadline):
     """Start a long run, Ctrl+C it once its first epoch is saved; returns its exit code."""
     process = start(command, log)
@@ -204,9 +198,9 @@ def interrupted_and_resumed(command, epochs, work, deadline):
     run_dir, problems = work / "cache", []
     code = interrupt_after_first_epoch([*command, "--epochs", 50], work / "cache.log", run_dir,
                                        deadline)
-    checkpoint = run_dir / "checkpoint.pt"
+    checkpoint = run_dir / CHECKPOINT_NAME
     done = torch.load(checkpoint, weights_only=True)["epoch"] if checkpoint.exists() else 0
-    if code != 130 or done < 1 or not (run_dir / "generator.pt").exists():
+    if code != 130 or done < 1 or not (run_dir / GENERATOR_NAME).exists():
         problems.append(f"Ctrl+C: exit code {code} (130 expected), checkpoint at epoch {done}")
     total = done + epochs
     code_resumed = run_command([*command, "--epochs", total, "--resume"], work / "resume.log",

@@ -34,7 +34,6 @@ them its output.
 
 import argparse
 import importlib.util
-import os
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from PIL import Image
 from pix2pix.checkpoints import CHECKPOINT_NAME, load_trained_generator, read_config
 from pix2pix.data import PairedDataset, pair_folders
 from pix2pix.diagrams import draw_conditioning, draw_first_filters, draw_patchgan, draw_unet
-from pix2pix.errors import FixableError
+from pix2pix.errors import FixableError, run_script
 from pix2pix.facade_design import design_facade
 from pix2pix.facades import (CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, off_palette_fraction,
                              read_label)
@@ -57,10 +56,11 @@ from pix2pix.images import to_batch, to_uint8
 from pix2pix.metrics import eval_translate
 from pix2pix.models import DiscriminatorConfig, PatchGANDiscriminator, UNetGenerator
 from pix2pix.official import create_facades_generator
-from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR
+from pix2pix.paths import (FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR,
+                           this_checkout_environment)
 from pix2pix.probes import feature_maps, receptive_field
 from pix2pix.synthetic import write_synthetic_dataset
-from pix2pix.train import milestone_epochs
+from pix2pix.train import LOG_NAME, milestone_epochs
 from pix2pix.train_figures import save_jitter_figure, save_patch_verdicts
 
 FIGURE_DIR = PROJECT_ROOT / "docs" / "figures"
@@ -145,8 +145,7 @@ def run_course_script(arguments, cwd, capture=False):
     """
     command = [sys.executable, *map(str, arguments)]
     print("running:", " ".join(command[1:]), flush=True)
-    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
-    result = subprocess.run(command, cwd=cwd, env={**os.environ, "PYTHONPATH": path},
+    result = subprocess.run(command, cwd=cwd, env=this_checkout_environment(),
                             stdout=subprocess.PIPE if capture else None, text=True)
     if result.returncode != 0:
         raise FixableError(f"{Path(arguments[0]).name} failed (exit code {result.returncode}); "
@@ -361,7 +360,7 @@ def make_ablation_figures(out, study):
     written = [copy_figure(study / source, out / target)
                for source, target in ABLATION_FILES.items() if (study / source).is_file()]
     regimes = {label: study / variant for label, variant in CURVE_REGIMES.items()
-               if (study / variant / "log.jsonl").is_file()}
+               if (study / variant / LOG_NAME).is_file()}
     if regimes:  # the three ways a run's curves look, each from a real run of the study
         written.append(load_script("exercise3_ablations.py").draw_curves(
             regimes, out / "ablation_regimes.png"))
@@ -433,11 +432,7 @@ def main(argv=None):
     for name, make in groups:
         print(f"{name} group ...", flush=True)
         started = time.perf_counter()
-        try:
-            written += make()
-        except FixableError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        written += make()
         print(f"{name} group: {time.perf_counter() - started:.0f} s", flush=True)
     for path in map(Path, written):
         print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
@@ -445,4 +440,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script(main)

@@ -58,7 +58,7 @@ def read_labels(paths):
     for path in paths:
         print(f"{Path(path).name}: ", end="", flush=True)  # a photo-sized label takes seconds
         label, report = read_label(path)  # one decode: the label and what was found in it
-        print(report.summary().replace("\n", "\n    "))
+        print(report.summary())
         labels.append(label)
     return labels
 

@@ -234,7 +234,7 @@ def check_own_label(path):
     """Read a student's label as the model's input and print what was found in it."""
     print(f"{Path(path).name}: ", end="", flush=True)  # a photo-sized label takes seconds
     label, report = read_label(path)
-    print(report.summary().replace("\n", "\n    "))
+    print(report.summary())
     return label
 
 
@@ -272,7 +272,8 @@ def main(argv=None):
                         f"(default: {CONSISTENCY_RUNS})")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default: auto)")
     parser.add_argument("--quick", action="store_true",
-                        help="two consistency runs instead of --runs, as the tests do (default: off)")
+                        help="two consistency runs instead of --runs, as the tests do "
+                             "(default: off)")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 2

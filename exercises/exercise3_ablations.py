@@ -41,7 +41,7 @@ from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_networ
                                  load_trained_generator)
 from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
-from pix2pix.errors import FixableError, run_script
+from pix2pix.errors import run_script
 from pix2pix.figures import save_figure, save_image_grid
 from pix2pix.images import to_uint8
 from pix2pix.metrics import (colour_histogram_intersection, distance_metrics, eval_translate,
@@ -131,7 +131,7 @@ def held_out_pairs(data_root):
     return torch.stack(inputs), torch.stack(targets)
 
 
-def measure(run_dir, inputs, target_images):
+def measure(run_dir, inputs, target_images, inside):
     """A variant's outputs on the held-out inputs, (N, H, W, 3) uint8, and its numbers.
 
     Eval mode, as the per-epoch numbers: the outputs change only when the weights do. The
@@ -140,7 +140,6 @@ def measure(run_dir, inputs, target_images):
     """
     generator, _ = load_trained_generator(run_dir)
     outputs = to_uint8(eval_translate(generator, inputs))
-    inside = undecided_area(to_uint8(inputs))  # (N, H, W)
     numbers = distance_metrics(outputs, target_images)
     numbers["colour"] = colour_histogram_intersection(outputs[inside],
                                                       target_images[inside])["mean"]
@@ -246,8 +245,7 @@ def main(argv=None):
     args = parse_args(argv)
     if args.epochs is None:
         args.epochs = QUICK_EPOCHS if args.quick else RUN["epochs"]
-    if args.epochs < 1:
-        raise FixableError(f"--epochs must be at least 1, got {args.epochs}")
+    TrainConfig(**{**RUN, "epochs": args.epochs})  # checks --epochs before any data is drawn
     studies = ["objective"] if args.quick else list(STUDIES)
     names = list(dict.fromkeys(name for study in studies for name in STUDIES[study]))
     data_root = write_ambiguous_dataset(args.out / "data", **DATA, seed=SEED)
@@ -263,9 +261,10 @@ def main(argv=None):
             return 130  # the shell's code for "stopped by Ctrl+C"
     inputs, targets = held_out_pairs(data_root)
     input_images, target_images = to_uint8(inputs), to_uint8(targets)
+    inside = undecided_area(input_images)  # (N, H, W): where the drawing leaves the fill open
     outputs, results = {}, {}
     for name, run_dir in run_dirs.items():
-        outputs[name], results[name] = measure(run_dir, inputs, target_images)
+        outputs[name], results[name] = measure(run_dir, inputs, target_images, inside)
     report = [table(study, results) for study in studies]
     for study in studies:
         path = draw_study(study, input_images, outputs, target_images, args.out / f"{study}.png")
@@ -293,7 +292,8 @@ def main(argv=None):
 #
 # `FLAGS` are the command line's flags, as a list. `--quick` runs the objective study (l1, cgan,
 # l1+cgan: about 7 minutes on a 2-core laptop CPU); without it, all four studies run (eight
-# runs, about 35 minutes). A variant already trained in the `--out` folder is measured again, not retrained.
+# runs, about 35 minutes). A variant already trained in the `--out` folder is measured again,
+# not retrained.
 
 # %% tags=["active-ipynb", "parameters"]
 # FLAGS = ["--quick"]

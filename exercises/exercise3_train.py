@@ -53,7 +53,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pix2pix.anime import PROCESSED_DIR
-from pix2pix.config import GENERATORS, OBJECTIVES, TrainConfig
+from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import SPLITS, pair_folders
 from pix2pix.device import pick_device
 from pix2pix.errors import FixableError, run_script
@@ -140,7 +140,7 @@ def parse_args(argv=None):
                              f"(paper, table 3) (default: {DEFAULTS.patch_size})")
     parser.add_argument("--ngf", type=int, default=None,
                         help=f"generator width (default: {DEFAULTS.ngf}; quick: {QUICK['ngf']})")
-    parser.add_argument("--norm", default=DEFAULTS.norm, choices=["batch", "instance", "none"],
+    parser.add_argument("--norm", default=DEFAULTS.norm, choices=NORMS,
                         help=f"normalisation in G and D (default: {DEFAULTS.norm})")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out")
     parser.add_argument("--out", type=Path, default=None,
@@ -189,9 +189,9 @@ def make_config(args):
 # %%
 def main(argv=None):
     args = parse_args(argv)
-    config = make_config(args)
+    device = pick_device(args.device)  # a wrong --device stops before any data is drawn
+    config = make_config(args)  # fit() picks the same device from config.device
     is_main = os.environ.get("RANK", "0") == "0"  # under torchrun, one process talks
-    device = pick_device(config.device)  # fit() picks the same one; a wrong --device stops here
     if is_main:
         print(f"data: {config.data_root}\nrun folder: {config.out_dir}\ndevice: {device}\n"
               f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "

@@ -101,12 +101,12 @@ class Submission:
             del sys.modules[name]
             self.broken[filename] = (f"{filename}, line {exc.lineno}: "
                                      f"{type(exc).__name__}: {exc.msg}")
+            raise FileDoesNotLoad(self.broken[filename]) from None
         except Exception as exc:  # the file is Python, but running it raised
             del sys.modules[name]
             where = raised_where(exc, self.directory).replace(":", ", line ")
             self.broken[filename] = f"{where or filename}: {type(exc).__name__}: {exc}"
-        if filename in self.broken:
-            raise FileDoesNotLoad(self.broken[filename])
+            raise FileDoesNotLoad(self.broken[filename]) from None
         return module
 
 

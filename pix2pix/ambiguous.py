@@ -24,11 +24,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.synthetic import BACKGROUND, LINE, shape_outline, write_pairs
+from pix2pix.synthetic import BACKGROUND, LINE, draw_shape, random_layout, write_pairs
 
 AMBIGUOUS_DIR = PROJECT_ROOT / "synthetic_processed" / "ambiguous"
 FILL_COLORS = ((220, 40, 40), (40, 80, 220))  # red, blue
-KINDS = ("circle", "square", "triangle", "diamond")
 STRIPE_SHARE = 0.5  # probability that a shape is striped rather than flat
 STRIPES_PER_IMAGE = 16  # stripe period = size / 16: 4 pixels at 64x64, 8 at 128x128
 TARGETS_PER_DRAWING = 2  # pairs 2k and 2k + 1 share their drawing, not their fills
@@ -64,15 +63,8 @@ def draw_ambiguous_pair(layout_rng, fill_rng, size):
         (sketch, color): two RGB PIL images of ``size`` x ``size``.
     """
     color = np.full((size, size, 3), BACKGROUND, dtype=np.uint8)
-    shapes = []
-    cell = size / 2
-    for index in layout_rng.permutation(4)[:layout_rng.integers(1, 5)]:
-        kind = KINDS[layout_rng.integers(len(KINDS))]
-        side = cell * layout_rng.uniform(0.6, 0.9)
-        left = (index % 2) * cell + layout_rng.uniform(0.05 * cell, cell - side - 0.05 * cell)
-        top = (index // 2) * cell + layout_rng.uniform(0.05 * cell, cell - side - 0.05 * cell)
-        shape = shape_outline(kind, (left, top, left + side, top + side))
-        shapes.append((kind, shape))
+    shapes = random_layout(layout_rng, size, min_side=0.6)
+    for kind, shape in shapes:
         mask = Image.new("L", (size, size), 0)  # the shape's area, drawn like its outline
         draw_shape(ImageDraw.Draw(mask), kind, shape, fill=255)
         inside = np.asarray(mask) > 0
@@ -87,14 +79,6 @@ def draw_ambiguous_pair(layout_rng, fill_rng, size):
         for kind, shape in shapes:
             draw_shape(draw, kind, shape, outline=LINE, width=line_width)
     return sketch, color
-
-
-def draw_shape(draw, kind, shape, **style):
-    """Draw one shape with PIL: an ellipse for a circle, a polygon for the others."""
-    if kind == "circle":
-        draw.ellipse(shape, **style)
-    else:
-        draw.polygon(shape, **style)
 
 
 def undecided_area(sketches):

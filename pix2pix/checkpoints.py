@@ -96,8 +96,8 @@ def check_same_networks(run_dir, config):
     if changed:
         raise CheckpointError(
             f"{run_dir} was trained with other network settings: {', '.join(changed)}. Resume "
-            "with the flags it was started with (--quick, --ngf, --norm), or start a new run "
-            "with --out NEW_FOLDER.")
+            "with the flags that set them as they were, or start a new run with --out "
+            "NEW_FOLDER.")
 
 
 def load_for_resume(path, pix2pix):

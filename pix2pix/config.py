@@ -20,6 +20,7 @@ ARCHITECTURE = ("image_size", "ngf", "ndf", "norm", "objective", "generator", "p
 # the unconditional GAN, whose D never sees the input. "l1" trains no discriminator at all.
 OBJECTIVES = ("l1", "cgan", "l1+cgan", "gan", "l1+gan")
 GENERATORS = ("unet", "encoder-decoder")  # section 4.3: with and without skip connections
+NORMS = ("batch", "instance", "none")  # pix2pix.models.make_norm_layer builds each
 
 
 class ConfigError(FixableError, ValueError):
@@ -66,7 +67,7 @@ class TrainConfig:
             (self.lambda_l1 >= 0,
              f"--lambda-l1 must be 0 or more (the paper: 100), got {self.lambda_l1}"),
             (self.workers >= 0, f"--workers must be 0 or more, got {self.workers}"),
-            (self.norm in ("batch", "instance", "none"),
+            (self.norm in NORMS,
              f"--norm must be batch, instance or none, got {self.norm!r}"),
             (self.objective in OBJECTIVES,
              f"--objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}"),

@@ -22,7 +22,6 @@ class Distributed:
 
     rank: int = 0
     world_size: int = 1
-    local_rank: int = 0
 
     @property
     def is_main(self):
@@ -48,7 +47,7 @@ def setup_distributed(requested_device):
         torch.cuda.set_device(device)
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return Distributed(rank, world_size, local_rank), device
+    return Distributed(rank, world_size), device
 
 
 def unwrap(module):

@@ -256,14 +256,14 @@ class LabelReport:
     warnings: list = field(default_factory=list)
 
     def summary(self):
-        """A few lines for a terminal."""
+        """A few lines for a terminal, after the file's name: the later ones indented under it."""
         present = ", ".join(f"{name} {fraction:.0%}" for name, fraction
                             in self.class_coverage.items() if fraction >= 0.005)
         lines = [f"size {self.size[0]}x{self.size[1]}, read as {self.source}, "
                  f"off-palette {self.off_palette_fraction:.1%} "
                  f"(far from every class: {self.unmatched_fraction:.1%})",
                  f"classes: {present}"]
-        return "\n".join(lines + [f"warning: {warning}" for warning in self.warnings])
+        return "\n    ".join(lines + [f"warning: {warning}" for warning in self.warnings])
 
 
 def label_warnings(report):

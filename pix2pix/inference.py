@@ -45,6 +45,21 @@ class PerImageBatchNorm(nn.Module):
         return F.instance_norm(x, weight=bn.weight, bias=bn.bias, eps=bn.eps)
 
 
+def dropout_mask(shape, keep, generator):
+    """A float mask of 0s and 1s, each entry 1 with probability ``keep``, drawn from ``generator``.
+
+    Drawn on the CPU so that a seed gives the same masks on every device; the exported ONNX
+    model's masks (pix2pix.onnx_export) come from here too, so both modes draw alike.
+    """
+    return torch.bernoulli(torch.full(shape, keep), generator=generator)
+
+
+def replace_module(network, name, module):
+    """Put ``module`` where ``network.get_submodule(name)`` is, e.g. "decoder.2.dropout"."""
+    parent, _, attribute = name.rpartition(".")
+    setattr(network.get_submodule(parent), attribute, module)
+
+
 class SeededDropout(nn.Module):
     """Dropout whose mask for image i is drawn from image i's own random generator.
 
@@ -59,8 +74,7 @@ class SeededDropout(nn.Module):
 
     def forward(self, x):
         keep = 1 - self.p
-        # masks are drawn on the CPU so that a seed gives the same masks on every device
-        masks = torch.stack([torch.bernoulli(torch.full(x.shape[1:], keep), generator=g)
+        masks = torch.stack([dropout_mask(x.shape[1:], keep, g)
                              for g in self.generators])  # (B, C, H, W)
         # scale by 1/keep, as nn.Dropout does, so the expected activation is unchanged
         return x * masks.to(x.device, x.dtype) / keep
@@ -87,13 +101,11 @@ def paper_mode(generator, seeds):
             swaps.append((name, module, SeededDropout(module, generators)))
     try:
         for name, _, replacement in swaps:
-            parent, _, attribute = name.rpartition(".")
-            setattr(generator.get_submodule(parent), attribute, replacement)
+            replace_module(generator, name, replacement)
         yield generator
     finally:
         for name, original, _ in swaps:
-            parent, _, attribute = name.rpartition(".")
-            setattr(generator.get_submodule(parent), attribute, original)
+            replace_module(generator, name, original)
 
 
 def translate(generator, input_images, mode="paper", seed=0, batch_size=8):

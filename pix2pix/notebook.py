@@ -9,7 +9,6 @@ continues the run. The command line needs none of this.
 """
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import torch
 from pix2pix.anime import CREDENTIALS_HINT
 from pix2pix.download import DownloadError, install
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.train import LOG_NAME
+from pix2pix.train import read_log
 
 COLAB_DRIVE = Path("/content/drive")  # where Colab mounts Google Drive
 DRIVE_RUNS = Path("MyDrive") / "pix2pix-course" / "runs"  # inside the mounted Drive
@@ -141,9 +140,7 @@ def epochs_done(run_folder):
     A notebook run again after a disconnect continues a stopped run (``--resume``) and only
     shows the figures of a finished one.
     """
-    log = Path(run_folder) / LOG_NAME
-    lines = log.read_text().splitlines() if log.exists() else []
-    return max((json.loads(line)["epoch"] for line in lines if line), default=0)
+    return max((record["epoch"] for record in read_log(run_folder)), default=0)
 
 
 def runs_folder(drive=COLAB_DRIVE):

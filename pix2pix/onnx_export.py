@@ -32,7 +32,8 @@ from onnx import numpy_helper
 from pix2pix.errors import FixableError
 from pix2pix.facades import read_label
 from pix2pix.images import to_batch
-from pix2pix.inference import PerImageBatchNorm, translate
+from pix2pix.inference import (INFERENCE_MODES, PerImageBatchNorm, dropout_mask, replace_module,
+                               translate)
 from pix2pix.model_files import KINDS, ModelFileError, ModelInfo
 from pix2pix.paths import SAMPLE_FACADES_DIR
 from pix2pix.synthetic import draw_pair
@@ -50,6 +51,11 @@ OUTPUT_NAME = "fake_image"
 
 class ExportError(FixableError, RuntimeError):
     """The export cannot be done or failed its check; the message says why and the fix."""
+
+
+def input_names(mask_count):
+    """The graph's input names, in order, for a generator with ``mask_count`` dropout layers."""
+    return [*INPUT_NAMES, *[f"dropout_mask_{i}" for i in range(1, mask_count + 1)]]
 
 
 # -----------------------------------------------------------------------------
@@ -104,14 +110,10 @@ class ExportableGenerator(nn.Module):
         self.generator = copy.deepcopy(generator).cpu().float().eval()
         self.inputs = ModeInputs()
         for name, module in list(self.generator.named_modules()):
-            parent, _, attribute = name.rpartition(".")
             if isinstance(module, nn.BatchNorm2d):
-                swap = SwitchableBatchNorm(module, self.inputs)
+                replace_module(self.generator, name, SwitchableBatchNorm(module, self.inputs))
             elif isinstance(module, nn.Dropout):
-                swap = MaskedDropout(module, self.inputs)
-            else:
-                continue
-            setattr(self.generator.get_submodule(parent), attribute, swap)
+                replace_module(self.generator, name, MaskedDropout(module, self.inputs))
 
     def forward(self, input_image, paper_mode, *dropout_masks):
         """(1, 3, S, S) in [-1, 1], () bool, one (1, C, H, W) mask per layer -> (1, 3, S, S)."""
@@ -154,8 +156,7 @@ def draw_dropout_masks(shapes, seed, keep=0.5):
         list of (1, C, H, W) float32 tensors of 0s and 1s, one per shape.
     """
     generator = torch.Generator().manual_seed(int(seed))
-    return [torch.bernoulli(torch.full(shape[1:], keep), generator=generator)[None]
-            for shape in shapes]
+    return [dropout_mask(shape[1:], keep, generator)[None] for shape in shapes]
 
 
 # -----------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def export_graph(generator, info):
     shapes = dropout_mask_shapes(generator, info.image_size)
     example = (torch.zeros(1, 3, info.image_size, info.image_size), torch.tensor(True),
                *[torch.ones(shape) for shape in shapes])
-    names = [*INPUT_NAMES, *[f"dropout_mask_{i}" for i in range(1, len(shapes) + 1)]]
+    names = input_names(len(shapes))
     program = torch.onnx.export(ExportableGenerator(generator).eval(), example, dynamo=True,
                                 input_names=names, output_names=[OUTPUT_NAME],
                                 external_data=False, verbose=False)
@@ -294,7 +295,7 @@ def verify(data, generator, info, tolerance):
     exported = OnnxGenerator(data, info.source)
     input_images = sample_inputs(info)
     differences = {}
-    for mode in ("paper", "eval"):
+    for mode in INFERENCE_MODES:
         expected = translate(generator, input_images, mode=mode, seed=0).cpu()
         differences[mode] = float((exported(input_images, mode, seed=0) - expected).abs().max())
     worst = max(differences, key=differences.get)
@@ -358,13 +359,13 @@ class OnnxGenerator:
         Returns:
             (N, 3, S, S) float tensor in [-1, 1].
         """
-        if mode not in ("paper", "eval"):
-            raise ValueError(f"mode must be 'paper' or 'eval', got {mode!r}")
+        if mode not in INFERENCE_MODES:
+            raise ValueError(f"mode must be one of {INFERENCE_MODES}, got {mode!r}")
         outputs = []
         for index, image in enumerate(input_images):
             masks = draw_dropout_masks(self.mask_shapes, seed + index, self.facts["dropout_keep"])
-            feeds = {"input_image": image[None].float().numpy(),
-                     "paper_mode": np.array(mode == "paper")}
-            feeds.update({f"dropout_mask_{i}": mask.numpy() for i, mask in enumerate(masks, 1)})
+            values = [image[None].float().numpy(), np.array(mode == "paper"),
+                      *(mask.numpy() for mask in masks)]
+            feeds = dict(zip(input_names(len(masks)), values))
             outputs.append(torch.from_numpy(self.session.run([OUTPUT_NAME], feeds)[0]))
         return torch.cat(outputs)

@@ -16,6 +16,16 @@ FACADES_CHECKPOINT = CHECKPOINT_DIR / "facades_label2photo.pth"
 SAMPLE_FACADES_DIR = PROJECT_ROOT / "sample_facades"
 
 
+def this_checkout_environment():
+    """The environment for a child Python process that imports this copy's ``pix2pix``.
+
+    A course script run from another tool (the figure maker, the GPU proof) must use the package
+    beside it, not another copy the virtual environment happens to point at.
+    """
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
 @contextmanager
 def atomic_write(path):
     """Write a file under a temporary name, then rename it: readers see the old file or the new.

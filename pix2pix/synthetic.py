@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 from tqdm import tqdm
 
-from pix2pix.data import pair_folders
+from pix2pix.data import SPLITS, pair_folders
 from pix2pix.paths import PROJECT_ROOT, atomic_write
 
 SYNTHETIC_DIR = PROJECT_ROOT / "synthetic_processed"
@@ -26,6 +26,7 @@ SHAPE_COLORS = {
     "triangle": (240, 200, 30),
     "diamond": (40, 170, 70),
 }
+KINDS = tuple(SHAPE_COLORS)
 BACKGROUND = (255, 255, 255)
 LINE = (0, 0, 0)
 
@@ -43,8 +44,39 @@ def shape_outline(kind, box):
     return box  # circle: drawn as the ellipse inscribed in its box
 
 
+def draw_shape(draw, kind, shape, **style):
+    """Draw one shape (as :func:`shape_outline` gives it) with PIL's ``style`` (fill, outline,
+    width): an ellipse for a circle, a polygon for the others."""
+    if kind == "circle":
+        draw.ellipse(shape, **style)
+    else:
+        draw.polygon(shape, **style)
+
+
+def random_layout(rng, size, min_side=0.5):
+    """1 to 4 shapes of random kinds, each in its own cell of a 2x2 grid so none overlap.
+
+    Args:
+        rng: a ``numpy.random.Generator``; the same draws give the same layout.
+        size: side of the square image in pixels.
+        min_side: the smallest side of a shape, as a share of its cell (the largest is 0.9).
+
+    Returns:
+        list of (kind, outline), the outline as :func:`shape_outline` gives it.
+    """
+    cell = size / 2
+    shapes = []
+    for index in rng.permutation(4)[:rng.integers(1, 5)]:
+        kind = KINDS[rng.integers(len(KINDS))]
+        side = cell * rng.uniform(min_side, 0.9)
+        left = (index % 2) * cell + rng.uniform(0.05 * cell, cell - side - 0.05 * cell)
+        top = (index // 2) * cell + rng.uniform(0.05 * cell, cell - side - 0.05 * cell)
+        shapes.append((kind, shape_outline(kind, (left, top, left + side, top + side))))
+    return shapes
+
+
 def draw_pair(rng, size):
-    """One random pair: 1 to 4 shapes, each in its own cell of a 2x2 grid so none overlap.
+    """One random pair: the outlines of :func:`random_layout`, then each kind in its colour.
 
     Args:
         rng: a ``numpy.random.Generator``; the same draws give the same pair.
@@ -57,22 +89,10 @@ def draw_pair(rng, size):
     color = Image.new("RGB", (size, size), BACKGROUND)
     draw_sketch, draw_color = ImageDraw.Draw(sketch), ImageDraw.Draw(color)
     line_width = max(1, size // 96)
-    cell = size / 2
-    kinds = list(SHAPE_COLORS)
-    cells = rng.permutation(4)[:rng.integers(1, 5)]
-    for index in cells:
-        kind = kinds[rng.integers(len(kinds))]
-        side = cell * rng.uniform(0.5, 0.9)
-        left = (index % 2) * cell + rng.uniform(0.05 * cell, cell - side - 0.05 * cell)
-        top = (index // 2) * cell + rng.uniform(0.05 * cell, cell - side - 0.05 * cell)
-        box = (left, top, left + side, top + side)
-        outline = shape_outline(kind, box)
-        if kind == "circle":
-            draw_sketch.ellipse(outline, outline=LINE, width=line_width)
-            draw_color.ellipse(outline, fill=SHAPE_COLORS[kind], outline=LINE, width=line_width)
-        else:
-            draw_sketch.polygon(outline, outline=LINE, width=line_width)
-            draw_color.polygon(outline, fill=SHAPE_COLORS[kind], outline=LINE, width=line_width)
+    for kind, shape in random_layout(rng, size):
+        draw_shape(draw_sketch, kind, shape, outline=LINE, width=line_width)
+        draw_shape(draw_color, kind, shape, fill=SHAPE_COLORS[kind], outline=LINE,
+                   width=line_width)
     return sketch, color
 
 
@@ -115,7 +135,7 @@ def write_pairs(out_root, draw, counts, size, seed):
     """
     out_root = Path(out_root)
     missing = []  # (split index, pair index, the two paths) of the pairs not on disk yet
-    for split_index, (split, count) in enumerate(zip(("train", "val"), counts)):
+    for split_index, (split, count) in enumerate(zip(SPLITS, counts)):
         folders = pair_folders(out_root, split)
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)

@@ -212,7 +212,7 @@ def end_of_epoch(run, epoch, totals, steps, seconds):
     return record
 
 
-def start_run(config, resume, ranks):
+def start_run(config, resume):
     """Check the run folder for what was asked; returns the log rows of earlier epochs.
 
     Raises:
@@ -270,7 +270,7 @@ def fit(config, resume=False):
         TrainingDiverged: a loss became NaN; nothing was saved after it.
     """
     ranks, device = setup_distributed(config.device)
-    records = start_run(config, resume, ranks)
+    records = start_run(config, resume)
     torch.manual_seed(config.seed + ranks.rank)
     np.random.seed(config.seed)
     random.seed(config.seed)

@@ -2,7 +2,11 @@
 
 import pytest
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+import pix2pix.diagrams
+import pix2pix.figures
+import pix2pix.train_figures
 from pix2pix.config import TrainConfig
 from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.official import to_official_state_dict
@@ -44,3 +48,18 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures handed to save_figure, drawn (laid out) but not written."""
+    figures = []
+
+    def keep(figure, path, dpi=100):
+        FigureCanvasAgg(figure).draw()  # lays the figure out, as writing the PNG would
+        figures.append(figure)
+        return path
+
+    for module in (pix2pix.figures, pix2pix.train_figures, pix2pix.diagrams):
+        monkeypatch.setattr(module, "save_figure", keep)
+    return figures

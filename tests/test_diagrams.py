@@ -4,21 +4,10 @@ docs/make_figures.py, which measures and draws them, is tested in tests/test_mak
 """
 
 import numpy as np
-import pytest
 import torch
 
-import pix2pix.diagrams
 from pix2pix.diagrams import draw_conditioning, draw_first_filters
 from pix2pix.models import GeneratorConfig, UNetGenerator
-
-
-@pytest.fixture
-def drawn(monkeypatch):
-    """The figures handed to save_figure, kept instead of written."""
-    figures = []
-    monkeypatch.setattr(pix2pix.diagrams, "save_figure",
-                        lambda figure, path, dpi=100: figures.append(figure))
-    return figures
 
 
 def texts(figure):

@@ -17,22 +17,11 @@ from pix2pix.errors import FixableError
 from pix2pix.facades import CLASS_NAMES, MODEL_PALETTE
 from pix2pix.inference import translate
 from pix2pix.model_files import ModelInfo
-from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights
 from pix2pix.onnx_export import (FP32_TOLERANCE, HALF_TOLERANCE, METADATA_KEY, ExportError,
                                  OnnxGenerator, draw_dropout_masks, export_verified)
+from tests.trained_weights import small_generator
 
 FACADES = ModelInfo("facades", 256, "small_facades.pth")
-
-
-def small_generator(seed=0):
-    """unet_256 at ngf=8 whose running statistics differ from per-image ones, as after training."""
-    torch.manual_seed(seed)
-    generator = init_weights(UNetGenerator(GeneratorConfig(ngf=8)))
-    for module in generator.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.running_mean.normal_(0, 0.1)
-            module.running_var.uniform_(0.5, 2.0)
-    return generator
 
 
 @pytest.fixture(scope="module")

@@ -2,29 +2,10 @@
 legends that say which palette they show, and the drawings of a training run."""
 
 import numpy as np
-import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-import pix2pix.figures
-import pix2pix.train_figures
 from pix2pix.facades import CMP_PALETTE, MODEL_PALETTE, ids_to_rgb
 from pix2pix.figures import save_image_grid, save_palette_legend
 from pix2pix.train_figures import save_jitter_figure, save_patch_verdicts
-
-
-@pytest.fixture
-def drawn(monkeypatch):
-    """The figures handed to save_figure, drawn (laid out) but not written."""
-    figures = []
-
-    def keep(figure, path, dpi=100):
-        FigureCanvasAgg(figure).draw()  # lays the figure out, as writing the PNG would
-        figures.append(figure)
-        return path
-
-    for module in (pix2pix.figures, pix2pix.train_figures):
-        monkeypatch.setattr(module, "save_figure", keep)
-    return figures
 
 
 def label():

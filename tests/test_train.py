@@ -77,13 +77,12 @@ def test_a_short_synthetic_run_lowers_held_out_l1_well_below_the_untrained_gener
     assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2, 3, 4]
 
 
-def test_generator_weights_load_strictly_for_inference(shapes, tmp_path):
-    fit(tiny_config(shapes, tmp_path, epochs=1))
-    generator, config = load_trained_generator(tmp_path)
+def test_generator_weights_load_strictly_for_inference(run_folder):  # conftest.py's run
+    generator, config = load_trained_generator(run_folder)
     assert config.ngf == 8 and not generator.training
-    state = torch.load(tmp_path / "generator.pt", weights_only=True)
+    state = torch.load(run_folder / "generator.pt", weights_only=True)
     assert all(torch.equal(state[k], v) for k, v in generator.state_dict().items())
-    checkpoint = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    checkpoint = torch.load(run_folder / "checkpoint.pt", weights_only=True)
     assert checkpoint["epoch"] == 1 and set(checkpoint["rng"]) == {"torch", "cuda", "numpy",
                                                                    "python"}
 
@@ -98,16 +97,20 @@ def test_resuming_gives_the_same_losses_as_an_uninterrupted_run(shapes, tmp_path
     assert resumed[0]["L1"] != resumed[1]["L1"]  # epoch 2 really trained further
 
 
-def test_an_existing_run_is_never_overwritten_without_resume(shapes, tmp_path):
-    fit(tiny_config(shapes, tmp_path, epochs=1))
+# refused before they write anything, these share tests/conftest.py's one-epoch run
+def test_an_existing_run_is_never_overwritten_without_resume(shapes, run_folder):
     with pytest.raises(RunFolderError, match="--resume"):
-        fit(tiny_config(shapes, tmp_path, epochs=1))
+        fit(tiny_config(shapes, run_folder, epochs=1))
 
 
-def test_resuming_with_other_network_sizes_names_them_instead_of_crashing(shapes, tmp_path):
-    fit(tiny_config(shapes, tmp_path, epochs=1))
+def test_resuming_with_other_network_sizes_names_them_instead_of_crashing(shapes, run_folder):
     with pytest.raises(CheckpointError, match=r"ngf 8 \(now 16\).*--out NEW_FOLDER"):
-        fit(tiny_config(shapes, tmp_path, epochs=2, ngf=16), resume=True)
+        fit(tiny_config(shapes, run_folder, epochs=2, ngf=16), resume=True)
+
+
+def test_resuming_a_finished_run_says_how_to_train_longer(shapes, run_folder):
+    with pytest.raises(RunFolderError, match="already trained 1 epochs.*--epochs larger than 1"):
+        fit(tiny_config(shapes, run_folder, epochs=1), resume=True)
 
 
 def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path):
@@ -117,12 +120,6 @@ def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tm
         # an infinite learning rate sends the weights, then the losses, to NaN
         fit(tiny_config(shapes, tmp_path, epochs=2, lr=float("inf")), resume=True)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
-
-
-def test_resuming_a_finished_run_says_how_to_train_longer(shapes, tmp_path):
-    fit(tiny_config(shapes, tmp_path, epochs=1))
-    with pytest.raises(RunFolderError, match="already trained 1 epochs.*--epochs larger than 1"):
-        fit(tiny_config(shapes, tmp_path, epochs=1), resume=True)
 
 
 def run_script(*args, **popen):

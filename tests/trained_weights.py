@@ -9,6 +9,8 @@ by a factor of 1.5 to 3, layer by layer.
 
 import torch
 
+from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights
+
 
 def as_if_trained(network, seed=0):
     """Move a freshly initialised network's statistics to where training would have taken them.
@@ -31,3 +33,15 @@ def as_if_trained(network, seed=0):
             elif name.endswith("weight") and tensor.dim() == 4:  # a convolution
                 tensor.mul_(1.5 + 1.5 * torch.rand((), generator=rng))
     return network
+
+
+def small_generator(seed=0):
+    """unet_256 at ngf=8 whose running statistics differ from per-image ones, as after training,
+    so that paper mode and eval mode give different photos; small enough to export in seconds."""
+    torch.manual_seed(seed)
+    generator = init_weights(UNetGenerator(GeneratorConfig(ngf=8)))
+    for module in generator.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.normal_(0, 0.1)
+            module.running_var.uniform_(0.5, 2.0)
+    return generator

@@ -10,10 +10,10 @@ import random
 import torch
 
 from grading import CheckFailed, Checks
+from pix2pix.data import CROP_SIZE
 
 CHECKS = Checks("augment")
 check = CHECKS.register
-LOAD_SIZE, CROP_SIZE = 286, 256
 NO_RESIZE = ("the image is cropped at its own scale: resize both images to 286x286 first, then "
              "crop 256x256, so that the crop can move by up to 30 pixels")
 

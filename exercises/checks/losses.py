@@ -9,7 +9,7 @@ smoothing) to say which one it is.
 import torch
 import torch.nn.functional as F
 
-from grading import CheckFailed, Checks, close
+from grading import CheckFailed, Checks, close, fail_on
 from pix2pix import losses as reference_losses
 
 CHECKS = Checks("losses")
@@ -140,9 +140,7 @@ def discriminator_loss_value(student):
 
     Hint: binary cross-entropy on logits, real pairs labelled 1, fakes 0, the sum halved.
     """
-    problem = d_loss_problem(student)
-    if problem:
-        raise CheckFailed(problem)
+    fail_on(d_loss_problem(student))
 
 
 @check("lambda weights the L1 term only")
@@ -170,9 +168,7 @@ def generator_adversarial_value(student):
 
     Hint: G wants D to call its fakes real: binary cross-entropy on logits against the label 1.
     """
-    problem = g_adversarial_problem(student)
-    if problem:
-        raise CheckFailed(problem)
+    fail_on(g_adversarial_problem(student))
 
 
 @check("L1 term is the mean absolute error")
@@ -191,5 +187,3 @@ def l1_value(student):
     if close(got, (fake_image - target_image).abs().sum()):
         raise CheckFailed(f"l1 = {got:.4f} is a sum: take the mean")
     raise CheckFailed(f"l1 = {got:.4f}, expected {expected:.4f} = mean|G(x) - y| before lambda")
-
-

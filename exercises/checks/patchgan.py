@@ -5,12 +5,11 @@ receptive field is measured with a gradient probe; the activations and norms on 
 network.
 """
 
-
 import torch
 import torch.nn as nn
 
 from checks.unet import BIAS_BEFORE_NORM, activation_name
-from grading import CheckFailed, Checks, close
+from grading import CheckFailed, Checks, close, fail_on
 from pix2pix.models import PatchGANDiscriminator, count_parameters
 from pix2pix.probes import receptive_field
 
@@ -71,9 +70,7 @@ def patchgan_parameter_count(student):
     got = count_parameters(discriminator)
     if got == expected:
         return
-    problem = patchgan_norm_problem(discriminator) or layout_problem(discriminator)
-    if problem:
-        raise CheckFailed(problem)
+    fail_on(patchgan_norm_problem(discriminator) or layout_problem(discriminator))
     convolutions = [m for m in discriminator.modules() if isinstance(m, nn.Conv2d)]
     if convolutions[0].in_channels != 6:
         raise CheckFailed(UNCONDITIONAL)
@@ -103,9 +100,7 @@ def patchgan_norm_layers(student):
 
     Hint: a BatchNorm after C128, C256 and C512, between the convolution and the activation.
     """
-    problem = patchgan_norm_problem(student.patchgan.PatchGAN())
-    if problem:
-        raise CheckFailed(problem)
+    fail_on(patchgan_norm_problem(student.patchgan.PatchGAN()))
 
 
 def patchgan_slopes(discriminator):
@@ -178,5 +173,3 @@ def patchgan_returns_logits(student):
     has_sigmoid = any(isinstance(m, nn.Sigmoid) for m in discriminator.modules())
     if has_sigmoid or bool(((out > 0) & (out < 1)).all()):
         raise CheckFailed("D ends with a sigmoid: remove it, the losses take logits")
-
-

@@ -10,7 +10,7 @@ import re
 import torch
 import torch.nn as nn
 
-from grading import CheckFailed, Checks, close
+from grading import CheckFailed, Checks, close, fail_on
 from pix2pix.models import UNetGenerator, count_parameters
 
 CHECKS = Checks("unet")
@@ -146,9 +146,7 @@ def unet_parameter_count(student):
     if got == expected:
         return
     small = student.unet_blocks.UNet(ngf=4)
-    problem = unet_norm_problem(small)
-    if problem:
-        raise CheckFailed(problem)
+    fail_on(unet_norm_problem(small))
     blocks = [*small.encoder, *small.decoder]
     if any(m.bias is not None for b in blocks for m in b.modules() if isinstance(m, CONVOLUTIONS)):
         raise CheckFailed(BIAS_BEFORE_NORM)
@@ -164,9 +162,7 @@ def unet_norm_layers(student):
 
     Hint: the outermost block and the 1x1 bottleneck have no norm; all other blocks have one.
     """
-    problem = unet_norm_problem(student.unet_blocks.UNet(ngf=4))
-    if problem:
-        raise CheckFailed(problem)
+    fail_on(unet_norm_problem(student.unet_blocks.UNet(ngf=4)))
 
 
 @check("LeakyReLU(0.2) in the encoder, ReLU in the decoder")
@@ -191,8 +187,7 @@ def unet_activations(student):
     if not close(up, 0.0, 1e-3):
         problems.append(f"the decoder's activation acts as {activation_name(up)}; the paper's "
                         "decoder uses ReLU")
-    if problems:
-        raise CheckFailed("; ".join(problems))
+    fail_on("; ".join(problems))
 
 
 def zeroed_shares(unet, train):
@@ -252,5 +247,3 @@ def unet_skip_connections(student):
     if input_image.grad is None or input_image.grad.abs().sum() == 0:
         raise CheckFailed("the output depends on the input only through the bottleneck: "
                           "concatenate each skip with the decoder features of the same size")
-
-

@@ -260,7 +260,8 @@ def d_update_leaves_g_alone(student):
     """
     nets = stand_ins()
     measure_d_update(student, nets, nets.generator(nets.input_image))
-    fail_on(NO_DETACH if flat_grads(nets.generator).any() else "")
+    if flat_grads(nets.generator).any():
+        raise CheckFailed(NO_DETACH)
 
 
 @check("D's update: real and fake as two batches, in train mode")
@@ -337,7 +338,8 @@ def two_iterations(student):
     nets = stand_ins()
     fake_image = nets.generator(nets.input_image)
     measure_d_update(student, nets, fake_image)
-    fail_on(NO_DETACH if flat_grads(nets.generator).any() else "")  # G's graph is used up
+    if flat_grads(nets.generator).any():
+        raise CheckFailed(NO_DETACH)  # G's graph is used up
     measure_g_update(student, nets, fake_image)
     fake_image = nets.generator(nets.input_image)
     frozen = not all(p.requires_grad for p in nets.discriminator.parameters())
