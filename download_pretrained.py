@@ -5,15 +5,16 @@
 Downloads ``facades_label2photo.pth`` (about 218 MB, the generator of the paper trained on the
 CMP facades) into ``checkpoints/``, where exercises 1 and 2 look for it, verifies it and prints
 its SHA-256. Takes as long as 218 MB take on your network; a second run checks the file in a
-second or two and exits. Works from any directory. The mechanics live in ``pix2pix/download.py``.
+second or two and exits. Works from any directory. The mechanics live in
+``pix2pix/weights/download.py``.
 """
 
 import argparse
 import sys
 
-from pix2pix.download import OFFICIAL_URL, DownloadError, RetryPolicy, install
 from pix2pix.errors import run_script
 from pix2pix.paths import FACADES_CHECKPOINT
+from pix2pix.weights.download import OFFICIAL_URL, DownloadError, RetryPolicy, install
 
 EPILOG = f"""\
 mirrors:

@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from pix2pix.errors import FixableError, run_script
-from pix2pix.model_files import load_generator
-from pix2pix.onnx_export import FP32_TOLERANCE, HALF_TOLERANCE, export_verified
 from pix2pix.paths import FACADES_CHECKPOINT, atomic_write
+from pix2pix.weights.model_files import load_generator
+from pix2pix.weights.onnx_export import FP32_TOLERANCE, HALF_TOLERANCE, export_verified
 
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a command-line flag)

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from pix2pix.anime import (IMAGE_SIZE, KAGGLE_URL, PROCESSED_DIR, RAW_DIR, download_from_kaggle,
-                           list_jobs, process_job, verify_processed)
+from pix2pix.datasets.anime import (IMAGE_SIZE, KAGGLE_URL, PROCESSED_DIR, RAW_DIR,
+                                    download_from_kaggle, list_jobs, process_job, verify_processed)
 from pix2pix.errors import FixableError, run_script
 
 

@@ -29,14 +29,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from pix2pix.datasets.facades import read_label
 from pix2pix.device import pick_device
 from pix2pix.errors import FixableError, run_script
-from pix2pix.facades import read_label
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.inference import translate
-from pix2pix.model_files import load_generator
-from pix2pix.onnx_export import OnnxGenerator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT
+from pix2pix.weights.model_files import load_generator
+from pix2pix.weights.onnx_export import OnnxGenerator
 
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a command-line flag)

@@ -6,8 +6,8 @@ generated pairs go through two versions of that work, in the same run:
 
 * baseline: the code before -- ``convert("RGB")`` of every file (a copy when it is RGB already)
   and PNG at Pillow's default zlib level 6;
-* now: :func:`pix2pix.anime.process_job` -- one decode, no copy, PNG at zlib level 1 with the
-  run-length strategy;
+* now: :func:`pix2pix.datasets.anime.process_job` -- one decode, no copy, PNG at zlib level 1
+  with the run-length strategy;
 * the floor: decoding, cutting and resizing alone, nothing written -- what any version that
   keeps the same pixels must still do.
 
@@ -45,7 +45,7 @@ import numpy as np
 import PIL
 from PIL import Image, ImageDraw
 
-from pix2pix.anime import IMAGE_SIZE, RAW_SIZE, Job, process_job, split_pair
+from pix2pix.datasets.anime import IMAGE_SIZE, RAW_SIZE, Job, process_job, split_pair
 from pix2pix.paths import atomic_write
 
 # -----------------------------------------------------------------------------

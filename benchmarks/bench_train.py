@@ -39,7 +39,7 @@ from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
 from pix2pix.device import pick_device
 from pix2pix.step import build_pix2pix
-from pix2pix.synthetic import write_synthetic_dataset
+from pix2pix.datasets.synthetic import write_synthetic_dataset
 
 # -----------------------------------------------------------------------------
 # Settings you can change (each is also a flag)

@@ -41,9 +41,9 @@ import torch
 
 from benchmarks.measure import describe_machine
 from pix2pix.checkpoints import CHECKPOINT_NAME, GENERATOR_NAME
+from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.errors import FixableError, run_script
 from pix2pix.paths import PROJECT_ROOT, this_checkout_environment
-from pix2pix.synthetic import write_synthetic_dataset
 from pix2pix.train import read_log
 
 # -----------------------------------------------------------------------------
@@ -374,7 +374,8 @@ def training_steps(proof, machine):
         outcomes["ddp"] = Outcome("SKIPPED", 0.0, "one GPU: NCCL needs two")
         lines.append("2 processes (NCCL): skipped, this machine has one GPU")
     header = [machine, f"{settings.train_pairs:,} synthetic {settings.image_size}x"
-              f"{settings.image_size} pairs (pix2pix.synthetic), batch {settings.batch_size}"]
+              f"{settings.image_size} pairs (pix2pix.datasets.synthetic), "
+              f"batch {settings.batch_size}"]
     proof.result_file("run").write_text("\n".join(header + lines) + "\n")
     cached = read_log(proof.work / "cache")
     return outcomes, cached[-1]["images_per_s"] if cached else None

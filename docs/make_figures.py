@@ -46,22 +46,22 @@ from PIL import Image
 
 from pix2pix.checkpoints import CHECKPOINT_NAME, load_trained_generator, read_config
 from pix2pix.data import PairedDataset, pair_folders
-from pix2pix.diagrams import draw_conditioning, draw_first_filters, draw_patchgan, draw_unet
+from pix2pix.figures.diagrams import draw_conditioning, draw_first_filters, draw_patchgan, draw_unet
 from pix2pix.errors import FixableError, run_script
-from pix2pix.facade_design import design_facade
-from pix2pix.facades import (CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, off_palette_fraction,
+from pix2pix.datasets.facade_design import design_facade
+from pix2pix.datasets.facades import (CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, off_palette_fraction,
                              read_label)
-from pix2pix.figures import save_image_grid, save_palette_legend
+from pix2pix.figures.grids import save_image_grid, save_palette_legend
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.metrics import eval_translate
 from pix2pix.models import DiscriminatorConfig, PatchGANDiscriminator, UNetGenerator
-from pix2pix.official import create_facades_generator
+from pix2pix.weights.official import create_facades_generator
 from pix2pix.paths import (FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR,
                            this_checkout_environment)
 from pix2pix.probes import feature_maps, receptive_field
-from pix2pix.synthetic import write_synthetic_dataset
+from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.train import LOG_NAME, milestone_epochs
-from pix2pix.train_figures import save_jitter_figure, save_patch_verdicts
+from pix2pix.figures.training import save_jitter_figure, save_patch_verdicts
 
 FIGURE_DIR = PROJECT_ROOT / "docs" / "figures"
 EXERCISES = PROJECT_ROOT / "exercises"

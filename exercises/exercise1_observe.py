@@ -25,11 +25,11 @@ from PIL import Image
 
 from pix2pix.device import pick_device
 from pix2pix.errors import FixableError, run_script
-from pix2pix.facades import read_label
-from pix2pix.figures import save_image_grid
+from pix2pix.datasets.facades import read_label
+from pix2pix.figures.grids import save_image_grid
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.inference import translate
-from pix2pix.official import create_facades_generator
+from pix2pix.weights.official import create_facades_generator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR, distinct_stems
 
 # %%

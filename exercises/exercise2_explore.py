@@ -31,13 +31,13 @@ import numpy as np
 
 from pix2pix.device import pick_device
 from pix2pix.errors import run_script
-from pix2pix.facade_design import FacadeDesign, design_facade
-from pix2pix.facades import (BACKGROUND, CMP_PALETTE, FACADE, MODEL_PALETTE, WINDOW, ids_to_rgb,
-                             off_palette_fraction, read_label)
-from pix2pix.figures import save_image_grid
+from pix2pix.datasets.facade_design import FacadeDesign, design_facade
+from pix2pix.datasets.facades import (BACKGROUND, CMP_PALETTE, FACADE, MODEL_PALETTE, WINDOW,
+                                      ids_to_rgb, off_palette_fraction, read_label)
+from pix2pix.figures.grids import save_image_grid
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.inference import translate
-from pix2pix.official import create_facades_generator
+from pix2pix.weights.official import create_facades_generator
 from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT
 
 # %%

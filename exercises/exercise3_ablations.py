@@ -2,7 +2,7 @@
 
 Goal: see the paper's central claim (sections 4.2-4.4) with your own runs. On a task where the
 input does not decide the output -- shapes filled with a random colour or random stripes,
-pix2pix.ambiguous -- L1 alone averages every plausible answer into a muddy, flat fill; the
+pix2pix.datasets.ambiguous -- L1 alone averages every plausible answer into a muddy, flat fill; the
 conditional GAN commits to one answer and keeps it vivid and sharp; the patch size of D decides
 what D can judge. Each variant is one run of the same training code (pix2pix.train.fit) with one
 setting changed, measured on the same held-out pairs.
@@ -36,19 +36,19 @@ from pathlib import Path
 import torch
 from matplotlib.figure import Figure
 
-from pix2pix.ambiguous import undecided_area, write_ambiguous_dataset
+from pix2pix.datasets.ambiguous import undecided_area, write_ambiguous_dataset
 from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_networks,
                                  load_trained_generator)
 from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
 from pix2pix.errors import run_script
-from pix2pix.figures import save_figure, save_image_grid
+from pix2pix.figures.grids import save_figure, save_image_grid
 from pix2pix.images import to_uint8
 from pix2pix.metrics import (colour_histogram_intersection, distance_metrics, eval_translate,
                              sharpness)
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.train import fit, read_log
-from pix2pix.train_figures import LN_2
+from pix2pix.figures.training import LN_2
 
 # %%
 # -----------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def measure(run_dir, inputs, target_images, inside):
 
     Eval mode, as the per-epoch numbers: the outputs change only when the weights do. The
     colour histograms are compared inside the shapes, where the drawing leaves the fill open
-    (pix2pix.ambiguous.undecided_area), and over the whole image, as the paper does.
+    (pix2pix.datasets.ambiguous.undecided_area), and over the whole image, as the paper does.
     """
     generator, _ = load_trained_generator(run_dir)
     outputs = to_uint8(eval_translate(generator, inputs))

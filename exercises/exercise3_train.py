@@ -38,7 +38,7 @@ rebuilds G from the run's ``config.json`` and loads ``generator.pt`` strictly.
 # %% tags=["active-ipynb"]
 # import sys
 # from pix2pix import notebook
-# from pix2pix.anime import PROCESSED_DIR
+# from pix2pix.datasets.anime import PROCESSED_DIR
 # ON_GPU = notebook.report_gpu()
 # RUN_FOLDER = notebook.runs_folder() / "exercise3_anime" if ON_GPU else None
 # if ON_GPU and not (PROCESSED_DIR / "val" / "colors").is_dir():  # a fresh machine
@@ -52,14 +52,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pix2pix.anime import PROCESSED_DIR
 from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import SPLITS, pair_folders
+from pix2pix.datasets.anime import PROCESSED_DIR
+from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.device import pick_device
 from pix2pix.errors import FixableError, run_script
 from pix2pix.models import PATCH_SIZES
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.train import fit, milestone_epochs
 
 # %%

@@ -20,8 +20,8 @@ import torch
 from pix2pix.config import ARCHITECTURE, TrainConfig
 from pix2pix.distributed import unwrap
 from pix2pix.models import UNetGenerator
-from pix2pix.official import CheckpointError
 from pix2pix.paths import atomic_write
+from pix2pix.weights.official import CheckpointError
 
 CHECKPOINT_NAME = "checkpoint.pt"  # everything needed to resume
 GENERATOR_NAME = "generator.pt"  # G's weights alone: a plain state_dict for inference

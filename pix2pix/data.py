@@ -1,8 +1,8 @@
 """Paired image folders for training: the input x and its target y, jittered together.
 
-Every paired set of the course -- the anime pairs (:mod:`pix2pix.anime`), the shapes
-(:mod:`pix2pix.synthetic`), the ambiguous shapes (:mod:`pix2pix.ambiguous`) and your own -- is
-stored in one layout, defined here and nowhere else:
+Every paired set of the course -- the anime pairs (:mod:`pix2pix.datasets.anime`), the shapes
+(:mod:`pix2pix.datasets.synthetic`), the ambiguous shapes (:mod:`pix2pix.datasets.ambiguous`) and
+your own -- is stored in one layout, defined here and nowhere else:
 
     ROOT/{train,val}/sketches/NAME.png   input image x
     ROOT/{train,val}/colors/NAME.png     target image y (same NAME)

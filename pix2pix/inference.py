@@ -49,7 +49,7 @@ def dropout_mask(shape, keep, generator):
     """A float mask of 0s and 1s, each entry 1 with probability ``keep``, drawn from ``generator``.
 
     Drawn on the CPU so that a seed gives the same masks on every device; the exported ONNX
-    model's masks (pix2pix.onnx_export) come from here too, so both modes draw alike.
+    model's masks (pix2pix.weights.onnx_export) come from here too, so both modes draw alike.
     """
     return torch.bernoulli(torch.full(shape, keep), generator=generator)
 

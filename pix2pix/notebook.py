@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from pix2pix.anime import CREDENTIALS_HINT
-from pix2pix.download import DownloadError, install
+from pix2pix.datasets.anime import CREDENTIALS_HINT
+from pix2pix.weights.download import DownloadError, install
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.train import read_log
 

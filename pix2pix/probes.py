@@ -3,8 +3,8 @@
 A figure or a check that trusts the arithmetic can drift from the code; a measurement cannot.
 :func:`feature_maps` runs one image through a U-Net with hooks on its blocks;
 :func:`receptive_field` back-propagates from one PatchGAN logit and looks at which input pixels
-receive gradient. Used by the Concepts page's figures (:mod:`pix2pix.diagrams`), the tests and
-the Re-code grader, which probes a student's PatchGAN the same way.
+receive gradient. Used by the Concepts page's figures (:mod:`pix2pix.figures.diagrams`), the tests
+and the Re-code grader, which probes a student's PatchGAN the same way.
 """
 
 from dataclasses import dataclass

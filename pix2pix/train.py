@@ -39,7 +39,7 @@ from pix2pix.errors import FixableError
 from pix2pix.metrics import eval_translate, evaluate
 from pix2pix.paths import atomic_write
 from pix2pix.step import Pix2Pix, build_pix2pix
-from pix2pix.train_figures import save_loss_curves, save_sample_grid
+from pix2pix.figures.training import save_loss_curves, save_sample_grid
 
 LOG_NAME = "log.jsonl"
 MILESTONE_FRACTIONS = (0.10, 0.25, 0.50, 0.75, 1.00)  # epochs 10/25/50/75/100 of 100

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from pix2pix.facade_design import FacadeDesign, design_facade
-from pix2pix.facades import ids_to_rgb
+from pix2pix.datasets.facade_design import FacadeDesign, design_facade
+from pix2pix.datasets.facades import ids_to_rgb
 from pix2pix.paths import SAMPLE_FACADES_DIR
 
 # Settings you can change: one file per entry, name -> design

@@ -4,14 +4,14 @@ import pytest
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-import pix2pix.diagrams
-import pix2pix.figures
-import pix2pix.train_figures
+import pix2pix.figures.diagrams
+import pix2pix.figures.grids
+import pix2pix.figures.training
 from pix2pix.config import TrainConfig
+from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.models import UNetGenerator, init_weights
-from pix2pix.official import to_official_state_dict
-from pix2pix.synthetic import write_synthetic_dataset
 from pix2pix.train import fit
+from pix2pix.weights.official import to_official_state_dict
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,7 @@ def seeded():
 @pytest.fixture(scope="session")
 def official_checkpoint(tmp_path_factory):
     """An official-format facades checkpoint with freshly initialised weights (218 MB, built once
-    per run): it loads, and pix2pix.official warns that it does not look trained."""
+    per run): it loads, and pix2pix.weights.official warns that it does not look trained."""
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("checkpoints") / "facades_label2photo.pth"
     torch.save(to_official_state_dict(init_weights(UNetGenerator()).state_dict()), path)
@@ -60,6 +60,6 @@ def drawn(monkeypatch):
         figures.append(figure)
         return path
 
-    for module in (pix2pix.figures, pix2pix.train_figures, pix2pix.diagrams):
+    for module in (pix2pix.figures.grids, pix2pix.figures.training, pix2pix.figures.diagrams):
         monkeypatch.setattr(module, "save_figure", keep)
     return figures

@@ -1,9 +1,9 @@
-"""pix2pix.ambiguous: the input line drawing does not decide its target."""
+"""pix2pix.datasets.ambiguous: the input line drawing does not decide its target."""
 
 import numpy as np
 from PIL import Image
 
-from pix2pix.ambiguous import (FILL_COLORS, draw_ambiguous_pair, undecided_area,
+from pix2pix.datasets.ambiguous import (FILL_COLORS, draw_ambiguous_pair, undecided_area,
                                write_ambiguous_dataset)
 
 

@@ -1,4 +1,4 @@
-"""pix2pix.anime and preprocess_anime_sketches.py on a Kaggle-layout mini set made here."""
+"""pix2pix.datasets.anime and preprocess_anime_sketches.py on a Kaggle-layout mini set made here."""
 
 import subprocess
 import sys
@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.bench_preprocess import baseline_process_job, draw_raw_pair
-from pix2pix.anime import (CREDENTIALS_HINT, Job, find_split_dirs, list_jobs, process_job,
+from pix2pix.datasets.anime import (CREDENTIALS_HINT, Job, find_split_dirs, list_jobs, process_job,
                            split_pair, verify_processed)
 from pix2pix.paths import PROJECT_ROOT
 

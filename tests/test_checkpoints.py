@@ -9,7 +9,7 @@ import torch
 
 from pix2pix.checkpoints import (atomic_save, load_trained_generator, random_states,
                                  restore_random_states)
-from pix2pix.official import CheckpointError
+from pix2pix.weights.official import CheckpointError
 
 
 def draws():

@@ -1,4 +1,4 @@
-"""pix2pix.data and pix2pix.synthetic: paired folders, paired jitter, the shapes set."""
+"""pix2pix.data and pix2pix.datasets.synthetic: paired folders, paired jitter, the shapes set."""
 
 import pickle
 
@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 from pix2pix.data import DataError, PairedDataset, load_size_for
+from pix2pix.datasets.synthetic import SHAPE_COLORS, draw_pair, write_synthetic_dataset
 from pix2pix.images import to_tensor
-from pix2pix.synthetic import SHAPE_COLORS, draw_pair, write_synthetic_dataset
 
 
 def test_jitter_resizes_to_286_before_cropping_256():

@@ -6,7 +6,7 @@ docs/make_figures.py, which measures and draws them, is tested in tests/test_mak
 import numpy as np
 import torch
 
-from pix2pix.diagrams import draw_conditioning, draw_first_filters
+from pix2pix.figures.diagrams import draw_conditioning, draw_first_filters
 from pix2pix.models import GeneratorConfig, UNetGenerator
 
 

@@ -21,9 +21,9 @@ import torch
 
 import download_pretrained
 from pix2pix import GeneratorConfig, UNetGenerator, count_parameters, init_weights
-from pix2pix.download import (OFFICIAL_PARAMETER_COUNT, RetryPolicy, install, part_path,
+from pix2pix.weights.download import (OFFICIAL_PARAMETER_COUNT, RetryPolicy, install, part_path,
                               sha256_path, verify_checkpoint)
-from pix2pix.official import UntrainedWeightsWarning, to_official_state_dict
+from pix2pix.weights.official import UntrainedWeightsWarning, to_official_state_dict
 from pix2pix.paths import PROJECT_ROOT
 from tests.trained_weights import as_if_trained
 
@@ -406,7 +406,7 @@ def test_write_errors_become_one_message(cli, server, dest, monkeypatch, error):
     def refuse(path, *args, **kwargs):
         raise OSError(error, "refused by the test", str(path))
 
-    monkeypatch.setattr("pix2pix.download.open", refuse, raising=False)
+    monkeypatch.setattr("pix2pix.weights.download.open", refuse, raising=False)
     code, out, err = cli("--url", server.url)
     assert code == 1
     expected = "permission denied" if error == errno.EACCES else "No space left"

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-from pix2pix.facade_design import FacadeDesign, design_facade
-from pix2pix.facades import CMP_PALETTE
+from pix2pix.datasets.facade_design import FacadeDesign, design_facade
+from pix2pix.datasets.facades import CMP_PALETTE
 from pix2pix.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise2_explore.py"

@@ -4,8 +4,8 @@ anything is written, and resuming a run that needs no more epochs says how to tr
 import pytest
 
 from exercises import exercise3_train
+from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.errors import run_script
-from pix2pix.synthetic import write_synthetic_dataset
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 

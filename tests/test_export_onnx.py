@@ -1,4 +1,4 @@
-"""export_onnx.py and pix2pix.onnx_export: the file matches PyTorch in both test-time modes.
+"""export_onnx.py and pix2pix.weights.onnx_export: the file matches PyTorch in both test-time modes.
 
 A small unet_256 (ngf=8, 256x256: the real depth and dropout layers, a 3.6 MB file) is exported
 once per module; onnxruntime runs it on the CPU.
@@ -12,12 +12,12 @@ import pytest
 import torch
 
 import export_onnx
-from pix2pix import onnx_export
+from pix2pix.weights import onnx_export
 from pix2pix.errors import FixableError
-from pix2pix.facades import CLASS_NAMES, MODEL_PALETTE
+from pix2pix.datasets.facades import CLASS_NAMES, MODEL_PALETTE
 from pix2pix.inference import translate
-from pix2pix.model_files import ModelInfo
-from pix2pix.onnx_export import (FP32_TOLERANCE, HALF_TOLERANCE, METADATA_KEY, ExportError,
+from pix2pix.weights.model_files import ModelInfo
+from pix2pix.weights.onnx_export import (FP32_TOLERANCE, HALF_TOLERANCE, METADATA_KEY, ExportError,
                                  OnnxGenerator, draw_dropout_masks, export_verified)
 from tests.trained_weights import small_generator
 

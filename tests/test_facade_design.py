@@ -3,8 +3,14 @@
 import numpy as np
 import pytest
 
-from pix2pix.facade_design import FacadeDesign, design_facade
-from pix2pix.facades import BALCONY, FACADE, WINDOW, ids_to_rgb, off_palette_fraction
+from pix2pix.datasets.facade_design import FacadeDesign, design_facade
+from pix2pix.datasets.facades import (
+    BALCONY,
+    FACADE,
+    WINDOW,
+    ids_to_rgb,
+    off_palette_fraction,
+)
 
 
 @pytest.mark.parametrize("design", [

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pix2pix.facades import (BACKGROUND, CLASS_NAMES, CMP_PALETTE, FACADE, MODEL_PALETTE,
+from pix2pix.datasets.facades import (BACKGROUND, CLASS_NAMES, CMP_PALETTE, FACADE, MODEL_PALETTE,
                              LabelError, ids_to_rgb, matlab_jet, nearest_class,
                              off_palette_fraction, read_label, read_label_ids)
 

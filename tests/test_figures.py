@@ -3,9 +3,9 @@ legends that say which palette they show, and the drawings of a training run."""
 
 import numpy as np
 
-from pix2pix.facades import CMP_PALETTE, MODEL_PALETTE, ids_to_rgb
-from pix2pix.figures import save_image_grid, save_palette_legend
-from pix2pix.train_figures import save_jitter_figure, save_patch_verdicts
+from pix2pix.datasets.facades import CMP_PALETTE, MODEL_PALETTE, ids_to_rgb
+from pix2pix.figures.grids import save_image_grid, save_palette_legend
+from pix2pix.figures.training import save_jitter_figure, save_patch_verdicts
 
 
 def label():

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from pix2pix import notebook
-from pix2pix.download import DownloadError
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.weights.download import DownloadError
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import torch
 
 from pix2pix import CheckpointError, UNetGenerator, create_facades_generator, init_weights
 from pix2pix.models import GeneratorConfig
-from pix2pix.official import (UntrainedWeightsWarning, from_official_state_dict,
+from pix2pix.weights.official import (UntrainedWeightsWarning, from_official_state_dict,
                               official_module_names, to_official_state_dict, untrained_signs)
 from tests.official_reference import NestedUNet
 from tests.trained_weights import as_if_trained

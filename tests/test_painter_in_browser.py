@@ -20,10 +20,10 @@ import torch
 from PIL import Image
 
 from pix2pix.images import to_batch, to_uint8
-from pix2pix.model_files import ModelInfo
 from pix2pix.models import GeneratorConfig, UNetGenerator, init_weights
-from pix2pix.onnx_export import OnnxGenerator, export_verified
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.weights.model_files import ModelInfo
+from pix2pix.weights.onnx_export import OnnxGenerator, export_verified
 from tests.test_pages_in_browser import browser, missing, open_page, site  # noqa: F401
 from tests.trained_weights import small_generator
 

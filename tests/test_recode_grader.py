@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from pix2pix.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
+from pix2pix.datasets.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
 from pix2pix.paths import PROJECT_ROOT
 from tests.recode_support import (EXERCISES, SOLUTIONS, STARTER, check, grading, plant,
                                   reference_code_in)

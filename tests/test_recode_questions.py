@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from pix2pix.probes import receptive_field as probe_receptive_field
-from pix2pix.facades import CLASS_NAMES, CMP_PALETTE, MODEL_PALETTE
+from pix2pix.datasets.facades import CLASS_NAMES, CMP_PALETTE, MODEL_PALETTE
 from pix2pix.inference import SeededDropout, paper_mode, translate
 from pix2pix.losses import discriminator_loss
 from pix2pix.models import (DiscriminatorConfig, GeneratorConfig, PatchGANDiscriminator,

@@ -15,10 +15,10 @@ from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
 from pix2pix.distributed import Distributed
 from pix2pix.models import UNetGenerator, init_weights
-from pix2pix.official import CheckpointError
+from pix2pix.weights.official import CheckpointError
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.step import build_pix2pix
-from pix2pix.synthetic import write_synthetic_dataset
+from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.metrics import evaluate
 from pix2pix.train import (RunFolderError, TrainingDiverged, fit, learning_rate,
                            milestone_epochs, read_log, readable)

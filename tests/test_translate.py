@@ -12,14 +12,14 @@ import torch
 from PIL import Image
 
 import translate
-from pix2pix import model_files
+from pix2pix.datasets.synthetic import draw_pair
 from pix2pix.errors import FixableError
-from pix2pix.model_files import load_generator
 from pix2pix.models import GeneratorConfig, UNetGenerator
-from pix2pix.official import to_official_state_dict
-from pix2pix.onnx_export import export_verified
 from pix2pix.paths import PROJECT_ROOT, SAMPLE_FACADES_DIR
-from pix2pix.synthetic import draw_pair
+from pix2pix.weights import model_files
+from pix2pix.weights.model_files import load_generator
+from pix2pix.weights.official import to_official_state_dict
+from pix2pix.weights.onnx_export import export_verified
 
 SCRIPT = PROJECT_ROOT / "translate.py"
 LABEL = SAMPLE_FACADES_DIR / "designed_01_classic.png"

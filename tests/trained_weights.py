@@ -1,8 +1,8 @@
 """Weights that look trained, for tests, next to the untrained ones the fixtures build.
 
 No trained generator ships with the tests (the official one is 218 MB and not downloaded here),
-so :func:`as_if_trained` draws what :func:`pix2pix.official.untrained_signs` looks at the way a
-training run leaves it: BatchNorm running means of order 0.5 and variances spread over two
+so :func:`as_if_trained` draws what :func:`pix2pix.weights.official.untrained_signs` looks at the
+way a training run leaves it: BatchNorm running means of order 0.5 and variances spread over two
 orders of magnitude around 1, and convolution weights whose spread moved from the initial 0.02
 by a factor of 1.5 to 3, layer by layer.
 """

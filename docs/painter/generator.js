@@ -1,6 +1,6 @@
 // The exported generator, run in the browser by onnxruntime-web: G(x) for the painted label.
 //
-// The file holds the paper's test-time mode (pix2pix/onnx_export.py): a `paper_mode` input
+// The file holds the paper's test-time mode (pix2pix/weights/onnx_export.py): a `paper_mode` input
 // switches BatchNorm between the image's own statistics and the running ones, and each dropout
 // layer takes its 0/1 mask as an input. This module draws the masks, and draws new ones for
 // "new sample": the only randomness pix2pix has. Used by main.js on the "Paint a facade" page.

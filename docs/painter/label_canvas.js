@@ -88,7 +88,7 @@ export class LabelCanvas {
   }
 
   // Read an image (a sample label) into classes: squashed to size x size without smoothing,
-  // each pixel snapped to the nearest palette colour, as pix2pix/facades.py reads labels.
+  // each pixel snapped to the nearest palette colour, as pix2pix/datasets/facades.py reads labels.
   load(image) {
     const scratch = document.createElement("canvas");
     scratch.width = this.size;

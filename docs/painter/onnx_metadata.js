@@ -6,7 +6,7 @@
 // the top-level fields and skips the others by their length, the graph (field 7, nearly all
 // of the file) included. Used by main.js on the "Paint a facade" page.
 
-const METADATA_KEY = "pix2pix"; // the one entry pix2pix/onnx_export.py writes (JSON)
+const METADATA_KEY = "pix2pix"; // the one entry pix2pix/weights/onnx_export.py writes (JSON)
 const METADATA_FIELD = 14;
 
 // Protocol buffers write every field as a tag (field number * 8 + wire type), then its value.

@@ -1,12 +1,12 @@
 """Part "facade" of the Re-code grader: exercise 2's own design, read by the label validator.
 
 Grades my_facade.png in the graded folder (or the file given with --facade); explained on
-docs/recode.rst, "Part 6: your own facade". The label is read by pix2pix.facades, the same code
-that exercise 2's --label option uses.
+docs/recode.rst, "Part 6: your own facade". The label is read by pix2pix.datasets.facades, the same
+code that exercise 2's --label option uses.
 """
 
 from grading import CheckFailed, Checks
-from pix2pix.facades import CLASS_NAMES, LABEL_SIZE, LabelError, read_label
+from pix2pix.datasets.facades import CLASS_NAMES, LABEL_SIZE, LabelError, read_label
 
 # -----------------------------------------------------------------------------
 # Settings you can change
@@ -21,7 +21,8 @@ check = CHECKS.register
 
 
 def facade_report(student):
-    """pix2pix.facades' LabelReport of the student's design; a missing file is "not done yet"."""
+    """The LabelReport (pix2pix.datasets.facades) of the student's design; a missing file is "not
+    done yet"."""
     path = student.path(FACADE_FILE)
     if not path.is_file():
         raise NotImplementedError(f"draw a facade label and save it as {path} -- see "

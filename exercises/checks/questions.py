@@ -51,13 +51,13 @@ QUESTIONS = [
     Question("WINDOW_RGB", "83adc9188d90d144", "rgb",
              "docs/exercise1.rst, \"The labels: twelve classes, two palettes\"",
              "The generator never sees class ids, only RGB values: class k is row 5k+1 of "
-             "jet(64), pix2pix.facades.MODEL_PALETTE. A window drawn in another blue is an input "
-             "the generator has never seen."),
+             "jet(64), pix2pix.datasets.facades.MODEL_PALETTE. A window drawn in another blue is "
+             "an input the generator has never seen."),
     Question("SHARED_COLOUR_CLASS", "14cc3e8d95ceb60a", "word",
              "docs/exercise2.rst, \"Reflect\"",
              "The other eleven CMP colours are 5 to 53 RGB units away from the model's, so a "
-             "label fed in CMP's colours is almost all off the palette. pix2pix.facades reads "
-             "CMP files by class id and recolours them for that reason."),
+             "label fed in CMP's colours is almost all off the palette. pix2pix.datasets.facades "
+             "reads CMP files by class id and recolours them for that reason."),
     Question("D_LOSS_AT_LOGIT_ZERO", "27d76f035d90d8a8", "number",
              "docs/exercise3.rst, \"What it prints\"",
              "Logit 0 is probability 1/2 for real and for fake: each BCE term costs -log(1/2), "

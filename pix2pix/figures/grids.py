@@ -4,8 +4,8 @@ the one way every figure of the course is written.
 Every figure is built as a ``matplotlib.figure.Figure`` without pyplot and written by
 :func:`save_figure`: the Agg backend draws it straight into a file, the same on a laptop, on a
 GPU server without a screen and in CI, and no window or global figure state is left behind.
-:mod:`pix2pix.diagrams` and :mod:`pix2pix.train_figures` draw the same way. Used by exercises 1
-and 2 and by ``docs/make_figures.py``.
+:mod:`pix2pix.figures.diagrams` and :mod:`pix2pix.figures.training` draw the same way. Used by
+exercises 1 and 2 and by ``docs/make_figures.py``.
 """
 
 from pathlib import Path
@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from pix2pix.facades import CLASS_NAMES, CMP_PALETTE, MODEL_PALETTE
+from pix2pix.datasets.facades import CLASS_NAMES, CMP_PALETTE, MODEL_PALETTE
 
 # PNG metadata normally records the matplotlib version; leaving it out keeps the committed
 # figures byte-identical when only the library changes.

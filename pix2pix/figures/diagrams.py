@@ -5,7 +5,7 @@ size from :func:`pix2pix.probes.feature_maps`, a forward pass through
 :class:`~pix2pix.models.UNetGenerator`, and the PatchGAN figure draws the receptive field that
 :func:`pix2pix.probes.receptive_field` measures on a real
 :class:`~pix2pix.models.PatchGANDiscriminator`. Change a model and the figures change with it.
-Drawn as :mod:`pix2pix.figures` draws, without pyplot. Used by the "Concepts" page;
+Drawn as :mod:`pix2pix.figures.grids` draws, without pyplot. Used by the "Concepts" page;
 ``docs/make_figures.py`` writes the PNGs.
 """
 
@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from pix2pix.figures import save_figure
+from pix2pix.figures.grids import save_figure
 
 # -----------------------------------------------------------------------------
 # U-Net

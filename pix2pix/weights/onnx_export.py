@@ -29,14 +29,19 @@ import torch
 import torch.nn as nn
 from onnx import numpy_helper
 
+from pix2pix.datasets.facades import read_label
+from pix2pix.datasets.synthetic import draw_pair
 from pix2pix.errors import FixableError
-from pix2pix.facades import read_label
 from pix2pix.images import to_batch
-from pix2pix.inference import (INFERENCE_MODES, PerImageBatchNorm, dropout_mask, replace_module,
-                               translate)
-from pix2pix.model_files import KINDS, ModelFileError, ModelInfo
+from pix2pix.inference import (
+    INFERENCE_MODES,
+    PerImageBatchNorm,
+    dropout_mask,
+    replace_module,
+    translate,
+)
 from pix2pix.paths import SAMPLE_FACADES_DIR
-from pix2pix.synthetic import draw_pair
+from pix2pix.weights.model_files import KINDS, ModelFileError, ModelInfo
 
 # torch.onnx.export(dynamo=True), built on torch.export and onnxscript, is the exporter PyTorch
 # maintains; it is complete from 2.6 on (the TorchScript exporter before it is deprecated)
@@ -181,7 +186,7 @@ def export_graph(generator, info):
 
     Args:
         generator: a :class:`~pix2pix.models.UNetGenerator`; it is copied, never changed.
-        info: its :class:`~pix2pix.model_files.ModelInfo`.
+        info: its :class:`~pix2pix.weights.model_files.ModelInfo`.
 
     Returns:
         ``(model, mask_shapes)``: an ``onnx.ModelProto`` and the dropout masks' shapes.
@@ -235,7 +240,7 @@ def export_verified(generator, info, half=False):
 
     Args:
         generator: a :class:`~pix2pix.models.UNetGenerator` on the CPU.
-        info: its :class:`~pix2pix.model_files.ModelInfo`.
+        info: its :class:`~pix2pix.weights.model_files.ModelInfo`.
         half: store the weights in float16 (:func:`store_weights_in_half`).
 
     Returns:
@@ -283,7 +288,7 @@ def verify(data, generator, info, tolerance):
     Args:
         data: the ``.onnx`` file as bytes.
         generator: the generator it was exported from.
-        info: its :class:`~pix2pix.model_files.ModelInfo`.
+        info: its :class:`~pix2pix.weights.model_files.ModelInfo`.
         tolerance: the largest |ONNX - PyTorch| accepted, outputs being in [-1, 1].
 
     Returns:

@@ -10,7 +10,7 @@ kinds of path are generators:
 * a ``generator.pt`` (or ``generator_epoch_N.pt``) inside such a folder.
 
 Each comes with a :class:`ModelInfo`: what the generator translates and at which size. An
-exported ``.onnx`` carries the same facts in its metadata (:mod:`pix2pix.onnx_export`).
+exported ``.onnx`` carries the same facts in its metadata (:mod:`pix2pix.weights.onnx_export`).
 Used by ``translate.py``, ``export_onnx.py`` and the "Paint a facade" page's instructions.
 """
 
@@ -18,10 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pix2pix.checkpoints import CHECKPOINT_NAME, CONFIG_NAME, load_trained_generator
+from pix2pix.datasets.facades import CLASS_NAMES, LABEL_SIZE, MODEL_PALETTE
 from pix2pix.errors import FixableError
-from pix2pix.facades import CLASS_NAMES, LABEL_SIZE, MODEL_PALETTE
-from pix2pix.official import CheckpointError, create_facades_generator, load_state_dict_file
 from pix2pix.paths import FACADES_CHECKPOINT
+from pix2pix.weights.official import (
+    CheckpointError,
+    create_facades_generator,
+    load_state_dict_file,
+)
 
 KINDS = ("facades", "sketch")  # label maps -> photos; black-on-white drawings -> colour
 CHOICES = ("--model takes the official checkpoint (`python download_pretrained.py` puts it in "

@@ -21,8 +21,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from pix2pix.data import SPLITS, pair_folders
-from pix2pix.download import DownloadError
 from pix2pix.paths import PROJECT_ROOT, atomic_write
+from pix2pix.weights.download import DownloadError
 
 KAGGLE_DATASET = "ktaebum/anime-sketch-colorization-pair"
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"

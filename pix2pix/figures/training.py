@@ -3,8 +3,8 @@ jitter on a pair and the discriminator's verdicts on a pair.
 
 The grids and curves are written by :func:`pix2pix.train.fit` into the run folder and shown on
 the Exercise 3 page; the jitter (Exercise 3) and the verdicts (Concepts) are drawn by
-``docs/make_figures.py`` from the data and a trained run. Drawn as :mod:`pix2pix.figures` draws
-every figure, without pyplot.
+``docs/make_figures.py`` from the data and a trained run. Drawn as :mod:`pix2pix.figures.grids`
+draws every figure, without pyplot.
 """
 
 import math
@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from pix2pix.figures import save_figure
+from pix2pix.figures.grids import save_figure
 from pix2pix.images import to_uint8
 
 LN_2 = math.log(2)  # the loss of a D that cannot tell real from fake and answers 0.5

@@ -1,7 +1,7 @@
 """An ambiguous paired set: the same line drawing has several right answers.
 
-In the shapes set of :mod:`pix2pix.synthetic` a shape's outline decides its colour, so L1 alone
-learns the task and the adversarial term has nothing to add. Real image-to-image tasks are not
+In the shapes set of :mod:`pix2pix.datasets.synthetic` a shape's outline decides its colour, so L1
+alone learns the task and the adversarial term has nothing to add. Real image-to-image tasks are not
 like that: a facade label does not say whether the wall is brick or plaster, a sketch does not
 say the colour of a coat. Here each shape is filled, *regardless of what shape it is*, with
 
@@ -23,8 +23,14 @@ and the Exercise 3 page's "What the adversarial term adds".
 import numpy as np
 from PIL import Image, ImageDraw
 
+from pix2pix.datasets.synthetic import (
+    BACKGROUND,
+    LINE,
+    draw_shape,
+    random_layout,
+    write_pairs,
+)
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.synthetic import BACKGROUND, LINE, draw_shape, random_layout, write_pairs
 
 AMBIGUOUS_DIR = PROJECT_ROOT / "synthetic_processed" / "ambiguous"
 FILL_COLORS = ((220, 40, 40), (40, 80, 220))  # red, blue
@@ -50,8 +56,8 @@ def stripes(size, color, rng):
 def draw_ambiguous_pair(layout_rng, fill_rng, size):
     """One pair: 1 to 4 outlined shapes, each filled with a random colour or stripes.
 
-    The sketch is lines only, drawn as :mod:`pix2pix.synthetic` draws them. The fills come from
-    their own random generator, independent of each shape's kind, position and size.
+    The sketch is lines only, drawn as :mod:`pix2pix.datasets.synthetic` draws them. The fills come
+    from their own random generator, independent of each shape's kind, position and size.
 
     Args:
         layout_rng: a ``numpy.random.Generator`` for the shapes; the same draws give the same

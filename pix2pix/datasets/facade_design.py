@@ -9,8 +9,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pix2pix.facades import (BACKGROUND, BALCONY, CORNICE, DOOR, FACADE, LABEL_SIZE, SHOP, SILL,
-                             WINDOW)
+from pix2pix.datasets.facades import (
+    BACKGROUND,
+    BALCONY,
+    CORNICE,
+    DOOR,
+    FACADE,
+    LABEL_SIZE,
+    SHOP,
+    SILL,
+    WINDOW,
+)
 
 
 @dataclass

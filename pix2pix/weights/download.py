@@ -10,8 +10,8 @@ every step here assumes it can fail:
 * transient failures (5xx, resets, timeouts, refused connections) are retried with a growing wait,
   then the next mirror is tried;
 * every candidate, downloaded or copied, is loaded weights-only and checked key by key and shape
-  by shape against the generator (:mod:`pix2pix.official`), and its weights are counted; a file
-  that is not a checkpoint is named for what it is (an HTML page, random bytes), and weights
+  by shape against the generator (:mod:`pix2pix.weights.official`), and its weights are counted; a
+  file that is not a checkpoint is named for what it is (an HTML page, random bytes), and weights
   that look untrained are installed with a warning;
 * the verified file's SHA-256 is stored next to it (``<name>.sha256``, the ``sha256sum`` format),
   so a later run re-checks it by hashing alone and notices a corrupted or replaced file.
@@ -37,8 +37,14 @@ from tqdm import tqdm
 
 from pix2pix.errors import FixableError
 from pix2pix.models import UNetGenerator
-from pix2pix.official import (DOWNLOAD_HINT, CheckpointError, from_official_state_dict,
-                              load_state_dict_file, looks_like_html, warn_if_untrained)
+from pix2pix.weights.official import (
+    DOWNLOAD_HINT,
+    CheckpointError,
+    from_official_state_dict,
+    load_state_dict_file,
+    looks_like_html,
+    warn_if_untrained,
+)
 
 OFFICIAL_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/models-pytorch/facades_label2photo.pth"
 OFFICIAL_PARAMETER_COUNT = 54_413_955  # the unet_256 generator of the paper
@@ -90,8 +96,8 @@ class RetryPolicy:
 def verify_checkpoint(path, config=None, parameter_count=OFFICIAL_PARAMETER_COUNT, name=None):
     """Check that ``path`` holds the official generator's weights, and count them.
 
-    Reuses :mod:`pix2pix.official`: a weights-only load (a checkpoint is untrusted input), then
-    exactly the generator's keys with the right shapes (the 2017 file without BatchNorm's
+    Reuses :mod:`pix2pix.weights.official`: a weights-only load (a checkpoint is untrusted input),
+    then exactly the generator's keys with the right shapes (the 2017 file without BatchNorm's
     ``num_batches_tracked`` counts as valid), then the number of weights, then whether they
     look trained.
 

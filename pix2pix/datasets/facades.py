@@ -2,7 +2,7 @@
 
 The official ``facades_label2photo`` generator only understands labels drawn exactly as its
 training data drew them, so this module is the single place that knows the classes and colours.
-Used by exercises 1 and 2, :mod:`pix2pix.facade_design`, ``translate.py`` and the exercise
+Used by exercises 1 and 2, :mod:`pix2pix.datasets.facade_design`, ``translate.py`` and the exercise
 pages.
 
 A label is held in two forms:
