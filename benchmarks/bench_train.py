@@ -38,7 +38,7 @@ from benchmarks.measure import (describe_machine, make_precision, matmul_peak_fl
 from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
 from pix2pix.device import pick_device
-from pix2pix.step import build_pix2pix
+from pix2pix.train import build_pix2pix
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 
 # -----------------------------------------------------------------------------
@@ -79,7 +79,8 @@ def build_models(config, device, precision_name, channels_last, compile_options=
         A :class:`~pix2pix.step.Pix2Pix`.
     """
     precision = make_precision(precision_name, device)
-    pix2pix = build_pix2pix(config, device, precision, channels_last=channels_last)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    pix2pix = build_pix2pix(config, device, precision, layout=layout)
     if compile_options:
         # Dynamo compiles a function again for every new input dtype, layout and shape, and
         # after 8 versions of one function it silently runs it uncompiled: the grid's later

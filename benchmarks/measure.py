@@ -13,7 +13,7 @@ from datetime import date
 
 import torch
 
-from pix2pix.step import Precision, pick_precision
+from pix2pix.device import Precision, pick_precision
 
 
 def synchronize(device):

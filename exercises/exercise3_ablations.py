@@ -181,7 +181,7 @@ def draw_curves(run_dirs, path):
             top.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
             top.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
         top.set_title(name, fontsize=10)
-        bottom.plot(epochs, [r["L1"] for r in records], label="train L1")
+        bottom.plot(epochs, [r["loss_G_L1"] for r in records], label="train L1")
         bottom.plot(epochs, [r["val_L1"] for r in records], label="held-out L1")
         bottom.set_xlabel("epoch")
         for axis in (top, bottom):

@@ -14,7 +14,7 @@ Command (from any directory):
 ``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first.
 
 Expected output: a preflight line with the projected time per epoch, a progress bar with
-loss_D, loss_G_GAN and L1, then one line per epoch with the held-out L1 and PSNR. In the run
+loss_D, loss_G_GAN and loss_G_L1, then one line per epoch with the held-out L1 and PSNR. In the run
 folder (``--out``, default ``runs/exercise3_<data>``): ``log.jsonl``, ``exercise3_losses.png``,
 ``exercise3_epoch_N.png`` (sketch / generated / target at epochs 10, 25, 50, 75 and 100),
 ``checkpoint.pt`` (every epoch), ``generator.pt`` and ``config.json``.
@@ -56,7 +56,7 @@ from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import SPLITS, pair_folders
 from pix2pix.datasets.anime import PROCESSED_DIR
 from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
-from pix2pix.device import pick_device
+from pix2pix.distributed import setup_distributed
 from pix2pix.errors import FixableError, run_script
 from pix2pix.models import PATCH_SIZES
 from pix2pix.paths import PROJECT_ROOT
@@ -182,16 +182,19 @@ def make_config(args):
 # -----------------------------------------------------------------------------
 # ## 3. Train, and say what to look at
 #
-# `fit` prints a preflight line with the projected time per epoch, a progress bar with `loss_D`,
-# `loss_G_GAN` and `L1`, and one line per epoch with the held-out L1 and PSNR: the numbers that
-# say whether G generalises (the page's glossary says what each means).
+# `fit` runs `Pix2Pix.train_step` (pix2pix/step.py: (1) update D, (2) update G) on every batch.
+# It prints a preflight line with the projected time per epoch, a progress bar with `loss_D`,
+# `loss_G_GAN` and `loss_G_L1`, and one line per epoch with the held-out L1 and PSNR: the numbers
+# that say whether G generalises (the page's glossary says what each means).
 
 # %%
 def main(argv=None):
     args = parse_args(argv)
-    device = pick_device(args.device)  # a wrong --device stops before any data is drawn
-    config = make_config(args)  # fit() picks the same device from config.device
-    is_main = os.environ.get("RANK", "0") == "0"  # under torchrun, one process talks
+    # which device, and which process of several under torchrun: decided once, here; a wrong
+    # --device stops before any data is drawn
+    ranks, device = setup_distributed(args.device)
+    config = make_config(args)
+    is_main = ranks.is_main  # under torchrun, one process talks
     if is_main:
         print(f"data: {config.data_root}\nrun folder: {config.out_dir}\ndevice: {device}\n"
               f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "
@@ -199,7 +202,7 @@ def main(argv=None):
               f"{config.l1_weight:g}), {config.generator}, {config.patch_size}x"
               f"{config.patch_size} patches; sample grids at epochs "
               f"{milestone_epochs(config.epochs)}")
-    result = fit(config, resume=args.resume)
+    result = fit(config, resume=args.resume, placement=(ranks, device))
     if result.status == "interrupted":
         if is_main:
             flags = [f for f in (sys.argv[1:] if argv is None else argv) if f != "--resume"]

@@ -36,11 +36,13 @@ def discriminator_loss(real_logits, fake_logits):
 
 
 class GeneratorLoss(NamedTuple):
-    """G's loss and its two parts, so a training loop can log each."""
+    """G's loss and its two parts, under the official code's names, so a loop can log each."""
 
-    total: torch.Tensor  # adversarial + lambda_l1 * l1: what G minimises
-    adversarial: torch.Tensor  # how well G fools D
-    l1: torch.Tensor  # mean absolute pixel error against the target, before lambda
+    loss_G: torch.Tensor  # loss_G_GAN + lambda_l1 * loss_G_L1: what G minimises
+    loss_G_GAN: torch.Tensor  # how well G fools D
+    # the mean absolute pixel error against the target *before* lambda (the official code logs
+    # it times lambda): comparable across runs with different lambdas
+    loss_G_L1: torch.Tensor
 
 
 def generator_loss(fake_logits, fake_image, target_image, lambda_l1=LAMBDA_L1):
@@ -61,9 +63,8 @@ def generator_loss(fake_logits, fake_image, target_image, lambda_l1=LAMBDA_L1):
         A :class:`GeneratorLoss`.
     """
     if fake_logits is None:
-        adversarial = torch.zeros((), device=fake_image.device)
+        loss_G_GAN = torch.zeros((), device=fake_image.device)
     else:
-        adversarial = F.binary_cross_entropy_with_logits(fake_logits,
-                                                         torch.ones_like(fake_logits))
-    l1 = F.l1_loss(fake_image, target_image)
-    return GeneratorLoss(adversarial + lambda_l1 * l1, adversarial, l1)
+        loss_G_GAN = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    loss_G_L1 = F.l1_loss(fake_image, target_image)
+    return GeneratorLoss(loss_G_GAN + lambda_l1 * loss_G_L1, loss_G_GAN, loss_G_L1)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from pix2pix.inference import translate
-from pix2pix.step import Precision
+from pix2pix.device import Precision
 
 HISTOGRAM_BINS = 16  # per Lab channel: 6.25 L* units, 12.5 a* or b* units wide
 LAB_RANGES = {"L": (0.0, 100.0), "a": (-100.0, 100.0), "b": (-100.0, 100.0)}
@@ -37,7 +37,7 @@ def evaluate(generator, loader, device, precision=None):
         generator: a bare :class:`~pix2pix.models.UNetGenerator` (not DDP-wrapped).
         loader: yields (input_image, target_image) batches.
         device: where G lives.
-        precision: a :class:`~pix2pix.step.Precision`; float32 when None.
+        precision: a :class:`~pix2pix.device.Precision`; float32 when None.
 
     Returns:
         (l1, psnr): mean absolute error in [-1, 1] units; PSNR in dB on [0, 1] images.

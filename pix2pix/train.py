@@ -3,8 +3,9 @@
 :meth:`pix2pix.step.Pix2Pix.train_step` is the paper's algorithm; :func:`fit` wraps it in what a
 real run needs:
 
-* mixed precision on CUDA (:func:`~pix2pix.step.pick_precision`), channels_last and cuDNN
-  autotuning; the same code runs unchanged on CPU and Apple MPS;
+* the players built as the paper initialises them (:func:`build_pix2pix`), mixed precision on
+  CUDA (:func:`~pix2pix.device.pick_precision`), channels_last and cuDNN autotuning; the same code
+  runs unchanged on CPU and Apple MPS;
 * a checkpoint written atomically after every epoch (:mod:`pix2pix.checkpoints`), ``resume=True``
   to continue, Ctrl+C that saves before exiting, and a NaN loss that stops the run before it can
   overwrite a good checkpoint;
@@ -27,6 +28,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -34,11 +36,13 @@ from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, check_same_net
                                  load_for_resume, save_checkpoint, save_generator, write_config)
 from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
+from pix2pix.device import memory_format, pick_precision
 from pix2pix.distributed import Distributed, StopRequest, setup_distributed, unwrap
 from pix2pix.errors import FixableError
 from pix2pix.metrics import eval_translate, evaluate
+from pix2pix.models import PatchGANDiscriminator, UNetGenerator, init_weights
 from pix2pix.paths import atomic_write
-from pix2pix.step import Pix2Pix, build_pix2pix
+from pix2pix.step import Pix2Pix, StepLosses
 from pix2pix.figures.training import save_loss_curves, save_sample_grid
 
 LOG_NAME = "log.jsonl"
@@ -51,6 +55,45 @@ class RunFolderError(FixableError):
 
 class TrainingDiverged(FixableError, RuntimeError):
     """A loss became NaN or infinite; the last checkpoint on disk is still good."""
+
+
+# -----------------------------------------------------------------------------
+# Building the players
+
+
+def build_pix2pix(config, device, precision=None, ranks=None, layout=None):
+    """G and D initialised as in the paper, with their Adam optimizers, as a Pix2Pix.
+
+    Args:
+        config: a :class:`~pix2pix.config.TrainConfig`; its objective decides whether there
+            is a D (none for "l1"), whether D sees the input, and lambda.
+        device: where the networks live.
+        precision: a :class:`~pix2pix.device.Precision` (default: the device's best,
+            :func:`~pix2pix.device.pick_precision`).
+        ranks: a :class:`~pix2pix.distributed.Distributed`; DDP-wraps G and D when several.
+        layout: the weights' memory format (default: :func:`~pix2pix.device.memory_format`;
+            the benchmarks compare both).
+
+    Returns:
+        A :class:`~pix2pix.step.Pix2Pix`.
+    """
+    ranks = ranks or Distributed()
+    layout = memory_format(device) if layout is None else layout
+    networks = [UNetGenerator(config.generator_config())]
+    if config.has_discriminator:
+        networks.append(PatchGANDiscriminator(config.discriminator_config()))
+    networks = [init_weights(net).to(device, memory_format=layout) for net in networks]
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # cuDNN picks its fastest kernels once per shape
+    optimizers = [torch.optim.Adam(net.parameters(), lr=config.lr,
+                                   betas=(config.beta1, config.beta2)) for net in networks]
+    if ranks.world_size > 1:
+        device_ids = [device.index] if device.type == "cuda" else None
+        networks = [DistributedDataParallel(net, device_ids=device_ids) for net in networks]
+    generator, discriminator = (networks + [None])[:2]
+    optimizer_g, optimizer_d = (optimizers + [None])[:2]
+    return Pix2Pix(generator, discriminator, optimizer_g, optimizer_d,
+                   lambda_l1=config.l1_weight, precision=precision or pick_precision(device))
 
 
 # -----------------------------------------------------------------------------
@@ -121,7 +164,7 @@ def check_finite(totals, epoch, step):
     if not all(math.isfinite(v) for v in values):
         raise TrainingDiverged(
             f"a loss became NaN or infinite in epoch {epoch}, step {step} "
-            f"(loss_D, loss_G_GAN, L1 sums: {values}). The checkpoint on disk is from "
+            f"(loss_D, loss_G_GAN, loss_G_L1 sums: {values}). The checkpoint on disk is from "
             "before this epoch. Resume with --resume and a lower --lr, or check the data.")
 
 
@@ -144,28 +187,28 @@ def preflight(run, epoch, per_step):
 
 
 def run_epoch(run, epoch, first):
-    """Train one 0-based epoch. Returns (sums of loss_D, loss_G_GAN, L1, steps run, finished?).
+    """Train one 0-based epoch: (sums of loss_D, loss_G_GAN, loss_G_L1, steps run, finished?).
 
     ``first``: the first epoch of this call, which prints the preflight estimate.
     """
     config, device = run.config, run.device
     totals = torch.zeros(3, device=device)
-    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    layout = memory_format(device)
     bar = tqdm(run.train_loader, desc=f"epoch {epoch + 1}/{config.epochs}",
                disable=not run.ranks.is_main, dynamic_ncols=True, leave=False)
     steps, started = 0, time.perf_counter()
     for input_image, target_image in bar:
-        input_image = input_image.to(device, non_blocking=True, memory_format=memory_format)
-        target_image = target_image.to(device, non_blocking=True, memory_format=memory_format)
+        input_image = input_image.to(device, non_blocking=True, memory_format=layout)
+        target_image = target_image.to(device, non_blocking=True, memory_format=layout)
         totals += torch.stack(run.pix2pix.train_step(input_image, target_image)).float()
         steps += 1
         if steps == 1:
             started = time.perf_counter()  # step 1 pays for cuDNN autotuning: time from here
         if steps % config.log_every == 0 or steps == len(run.train_loader):
             check_finite(totals, epoch + 1, steps)
-            means = dict(zip(("loss_D", "loss_G_GAN", "L1"), (totals / steps).tolist()))
+            means = dict(zip(StepLosses._fields, (totals / steps).tolist()))
             if run.pix2pix.discriminator is None:  # the L1-only objective
-                means = {"L1": means["L1"]}
+                means = {"loss_G_L1": means["loss_G_L1"]}
             bar.set_postfix({name: f"{value:.3f}" for name, value in means.items()})
         if first and steps == config.preflight_steps + 1 and run.ranks.is_main:
             totals.tolist()  # wait for the GPU before reading the clock
@@ -182,19 +225,19 @@ def end_of_epoch(run, epoch, totals, steps, seconds):
     """Rank 0's bookkeeping after ``epoch`` (1-based): metrics, log, figures, checkpoint."""
     config, generator = run.config, unwrap(run.pix2pix.generator)
     val_l1, val_psnr = evaluate(generator, run.val_loader, run.device, run.pix2pix.precision)
-    loss_d, loss_g_gan, l1 = (totals / steps).tolist()
+    loss_D, loss_G_GAN, loss_G_L1 = (totals / steps).tolist()
     if run.pix2pix.discriminator is None:  # the L1-only objective: no adversarial numbers
-        loss_d = loss_g_gan = None
-    record = {"epoch": epoch, "loss_D": loss_d, "loss_G_GAN": loss_g_gan, "L1": l1,
+        loss_D = loss_G_GAN = None
+    record = {"epoch": epoch, "loss_D": loss_D, "loss_G_GAN": loss_G_GAN, "loss_G_L1": loss_G_L1,
               "val_L1": val_l1, "val_PSNR": val_psnr,
               "images_per_s": steps * config.batch_size / seconds, "seconds": seconds,
               "lr": run.pix2pix.optimizer_g.param_groups[0]["lr"]}
     run.records.append(record)
     with open(run.out_dir / LOG_NAME, "a") as log:
         log.write(json.dumps(record) + "\n")
-    adversarial = ("" if loss_d is None else
-                   f"  loss_D {loss_d:.3f}  loss_G_GAN {loss_g_gan:.3f}")
-    tqdm.write(f"epoch {epoch:3d}/{config.epochs}{adversarial}  L1 {l1:.3f}  val L1 "
+    adversarial = ("" if loss_D is None else
+                   f"  loss_D {loss_D:.3f}  loss_G_GAN {loss_G_GAN:.3f}")
+    tqdm.write(f"epoch {epoch:3d}/{config.epochs}{adversarial}  loss_G_L1 {loss_G_L1:.3f}  val L1 "
                f"{val_l1:.3f}  val PSNR {val_psnr:.2f} dB  {record['images_per_s']:.1f} img/s  "
                f"{seconds:.0f} s")
     if epoch in milestone_epochs(config.epochs):  # the last epoch is always one
@@ -249,7 +292,7 @@ def read_log(run_dir):
     return [json.loads(line) for line in lines if line]
 
 
-def fit(config, resume=False):
+def fit(config, resume=False, placement=None):
     """Train G and D on ``config.data_root``, writing everything into ``config.out_dir``.
 
     Files: ``checkpoint.pt`` (every epoch), ``generator.pt`` (at the end, at Ctrl+C and at
@@ -260,6 +303,8 @@ def fit(config, resume=False):
         config: a :class:`~pix2pix.config.TrainConfig`.
         resume: continue from ``out_dir/checkpoint.pt``. An interrupted epoch restarts from
             its beginning, with the weights as they were when Ctrl+C was pressed.
+        placement: (Distributed, torch.device) as :func:`~pix2pix.distributed.setup_distributed`
+            returns them, when the caller has already set them up; default: set up here.
 
     Returns:
         A :class:`FitResult`.
@@ -269,7 +314,7 @@ def fit(config, resume=False):
             checkpoint; or the run has already done ``config.epochs`` epochs.
         TrainingDiverged: a loss became NaN; nothing was saved after it.
     """
-    ranks, device = setup_distributed(config.device)
+    ranks, device = placement or setup_distributed(config.device)
     records = start_run(config, resume)
     torch.manual_seed(config.seed + ranks.rank)
     np.random.seed(config.seed)

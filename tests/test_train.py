@@ -17,10 +17,9 @@ from pix2pix.distributed import Distributed
 from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.weights.official import CheckpointError
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.step import build_pix2pix
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.metrics import evaluate
-from pix2pix.train import (RunFolderError, TrainingDiverged, fit, learning_rate,
+from pix2pix.train import (RunFolderError, TrainingDiverged, build_pix2pix, fit, learning_rate,
                            milestone_epochs, read_log, readable)
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise3_train.py"
@@ -92,9 +91,9 @@ def test_resuming_gives_the_same_losses_as_an_uninterrupted_run(shapes, tmp_path
     fit(tiny_config(shapes, tmp_path / "resumed", epochs=1))
     fit(tiny_config(shapes, tmp_path / "resumed"), resume=True)
     straight, resumed = read_log(tmp_path / "straight"), read_log(tmp_path / "resumed")
-    for key in ("loss_D", "loss_G_GAN", "L1", "val_L1", "val_PSNR"):
+    for key in ("loss_D", "loss_G_GAN", "loss_G_L1", "val_L1", "val_PSNR"):
         assert resumed[1][key] == pytest.approx(straight[1][key], rel=1e-5), key
-    assert resumed[0]["L1"] != resumed[1]["L1"]  # epoch 2 really trained further
+    assert resumed[0]["loss_G_L1"] != resumed[1]["loss_G_L1"]  # epoch 2 really trained further
 
 
 # refused before they write anything, these share tests/conftest.py's one-epoch run
@@ -217,7 +216,7 @@ def test_the_gan_only_objective_puts_no_l1_term_in_gs_loss():
     x, y = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 3, 32, 32) * 2 - 1
     fake = pix2pix.generator(x)
     loss = pix2pix.update_generator(x, y, fake)
-    assert loss.l1 > 0 and torch.equal(loss.total, loss.adversarial)
+    assert loss.loss_G_L1 > 0 and torch.equal(loss.loss_G, loss.loss_G_GAN)
 
 
 def test_an_epoch_logged_but_not_checkpointed_is_logged_once_after_resume(shapes, tmp_path):

@@ -139,8 +139,8 @@ def measure_g_update(student, nets, fake_image, lambda_l1=100.0):
     fake_copy = generator_copy(x)  # G(x) again, on a graph of its own
     fake_leaf = fake_copy.detach().requires_grad_(True)
     losses = reference_losses.generator_loss(reference(x, fake_leaf), fake_leaf, y, lambda_l1)
-    adversarial, = torch.autograd.grad(losses.adversarial, fake_leaf, retain_graph=True)
-    l1, = torch.autograd.grad(lambda_l1 * losses.l1, fake_leaf)
+    adversarial, = torch.autograd.grad(losses.loss_G_GAN, fake_leaf, retain_graph=True)
+    l1, = torch.autograd.grad(lambda_l1 * losses.loss_G_L1, fake_leaf)
     expected = flat(torch.autograd.grad(fake_copy, list(generator_copy.parameters()),
                                         grad_outputs=adversarial + l1))
     reached = []
@@ -153,7 +153,7 @@ def measure_g_update(student, nets, fake_image, lambda_l1=100.0):
                                                  fake_image, lambda_l1)
     step = (before_g - flat(generator.parameters())) / STEP_LR
     reached = sum(reached) if reached else torch.zeros_like(fake_image)
-    return Measured(returned, losses.total.item(), step, expected, list(discriminator.calls),
+    return Measured(returned, losses.loss_G.item(), step, expected, list(discriminator.calls),
                     leftover, fake_gradient=reached, adversarial=adversarial, l1=l1,
                     d_moved=not torch.equal(before_d, flat(discriminator.parameters())))
 

@@ -50,7 +50,7 @@ def save_loss_curves(records, path):
     """The numbers of the per-epoch log, one panel per scale.
 
     Args:
-        records: the log's rows (dicts with "epoch", "loss_D", "loss_G_GAN", "L1", "val_L1",
+        records: the log's rows (dicts with "epoch", "loss_D", "loss_G_GAN", "loss_G_L1", "val_L1",
             "val_PSNR"), oldest first; the adversarial losses are None without a D.
         path: the PNG to write.
     """
@@ -62,7 +62,7 @@ def save_loss_curves(records, path):
         gan_axis.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
     gan_axis.axhline(LN_2, color="grey", linewidth=0.8, linestyle="--", label="ln 2")
     gan_axis.set_title("adversarial losses")
-    l1_axis.plot(epochs, [r["L1"] for r in records], label="train L1")
+    l1_axis.plot(epochs, [r["loss_G_L1"] for r in records], label="train L1")
     l1_axis.plot(epochs, [r["val_L1"] for r in records], label="held-out L1")
     l1_axis.set_title("L1 (lower is better)")
     psnr_axis.plot(epochs, [r["val_PSNR"] for r in records], label="held-out PSNR")
