@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from pix2pix.datasets.anime import CREDENTIALS_HINT
-from pix2pix.weights.download import DownloadError, install
+from pix2pix.datasets.anime import CREDENTIALS_HINT, KaggleError
+from pix2pix.weights.download import install
 from pix2pix.paths import PROJECT_ROOT
 from pix2pix.train import read_log
 
@@ -111,7 +111,7 @@ def find_kaggle_token(home=None):
         home: the home folder (default: the user's); a test gives a temporary one.
 
     Raises:
-        DownloadError: no token, outside Colab; the message says how to make one.
+        KaggleError: no token, outside Colab; the message says how to make one.
     """
     if os.environ.get("KAGGLE_API_TOKEN") or (os.environ.get("KAGGLE_USERNAME")
                                               and os.environ.get("KAGGLE_KEY")):
@@ -121,13 +121,13 @@ def find_kaggle_token(home=None):
     if token.is_file():
         return
     if not in_colab():
-        raise DownloadError(CREDENTIALS_HINT)
+        raise KaggleError(CREDENTIALS_HINT)
     from google.colab import files
 
     print("Choose your kaggle.json (Kaggle > Settings > API > Create New Token):")
     uploaded = files.upload()  # {file name: bytes}
     if not uploaded:
-        raise DownloadError(f"No file was uploaded. {CREDENTIALS_HINT}")
+        raise KaggleError(f"No file was uploaded. {CREDENTIALS_HINT}")
     folder.mkdir(parents=True, exist_ok=True)
     token.write_bytes(next(iter(uploaded.values())))
     token.chmod(0o600)

@@ -7,15 +7,18 @@ from PIL import Image
 from pix2pix.images import to_batch, to_tensor, to_uint8
 
 
-def test_tensor_range_is_minus_one_to_one_and_round_trips():
-    image = Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3) * 5)
+def test_0_and_255_become_minus_one_and_one_and_every_value_comes_back():
+    values = np.arange(256, dtype=np.uint8)
+    image = Image.fromarray(np.stack([values, values[::-1], values], axis=-1)[None])  # (1, 256, 3)
     tensor = to_tensor(image)
-    assert tensor.shape == (3, 4, 4) and tensor.min() >= -1 and tensor.max() <= 1
+    assert tensor.shape == (3, 1, 256)
+    assert tensor[0, 0, 0] == -1 and tensor[0, 0, 255] == 1  # the Tanh's range, end to end
     assert np.array_equal(to_uint8(tensor), np.asarray(image))
 
 
-def test_labels_and_images_convert_to_and_from_minus_one_to_one():
-    label = (torch.rand(64, 64, 3) * 255).to(torch.uint8).numpy()
-    tensor = to_batch([label, label])
-    assert tensor.shape == (2, 3, 64, 64) and tensor.min() >= -1 and tensor.max() <= 1
-    assert (to_uint8(tensor)[1] == label).all()
+def test_a_batch_keeps_its_pictures_in_order_from_images_or_arrays():
+    first = (torch.rand(8, 6, 3) * 255).to(torch.uint8).numpy()
+    second = np.zeros_like(first)
+    batch = to_batch([Image.fromarray(first), second])
+    assert batch.shape == (2, 3, 8, 6)
+    assert np.array_equal(to_uint8(batch)[0], first) and (to_uint8(batch)[1] == 0).all()

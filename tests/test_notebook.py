@@ -15,7 +15,7 @@ import torch
 
 from pix2pix import notebook
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.weights.download import DownloadError
+from pix2pix.datasets.anime import KaggleError
 
 
 @pytest.fixture
@@ -86,14 +86,16 @@ def test_a_kaggle_token_in_the_environment_or_in_kaggle_json_is_found(no_kaggle_
                                                                        monkeypatch):
     (no_kaggle_token / ".kaggle").mkdir(parents=True)
     (no_kaggle_token / ".kaggle" / "kaggle.json").write_text('{"username": "u", "key": "k"}')
-    notebook.find_kaggle_token(home=no_kaggle_token)
+    notebook.find_kaggle_token(home=no_kaggle_token)  # found in kaggle.json: no error
+    with pytest.raises(KaggleError):
+        notebook.find_kaggle_token(home=no_kaggle_token / "elsewhere")
     monkeypatch.setenv("KAGGLE_USERNAME", "u")
     monkeypatch.setenv("KAGGLE_KEY", "k")
-    notebook.find_kaggle_token(home=no_kaggle_token / "elsewhere")
+    notebook.find_kaggle_token(home=no_kaggle_token / "elsewhere")  # found in the environment
 
 
 def test_no_kaggle_token_outside_colab_says_how_to_make_one(no_kaggle_token):
-    with pytest.raises(DownloadError, match="kaggle.json"):
+    with pytest.raises(KaggleError, match="kaggle.json"):
         notebook.find_kaggle_token(home=no_kaggle_token)
 
 
@@ -107,7 +109,7 @@ def test_in_colab_an_uploaded_kaggle_json_is_saved_readable_by_its_owner_only(no
 
 
 def test_in_colab_no_upload_is_refused_with_the_way_to_make_a_token(no_kaggle_token, colab):
-    with pytest.raises(DownloadError, match="No file was uploaded"):
+    with pytest.raises(KaggleError, match="No file was uploaded"):
         notebook.find_kaggle_token(home=no_kaggle_token)
 
 

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from pix2pix.data import SPLITS, pair_folders
 from pix2pix.paths import PROJECT_ROOT, atomic_write
-from pix2pix.weights.download import DownloadError
+from pix2pix.errors import FixableError
 
 KAGGLE_DATASET = "ktaebum/anime-sketch-colorization-pair"
 KAGGLE_URL = f"https://www.kaggle.com/datasets/{KAGGLE_DATASET}"
@@ -36,6 +36,10 @@ CREDENTIALS_HINT = (
     "KAGGLE_USERNAME and KAGGLE_KEY (newer tokens: KAGGLE_API_TOKEN). Or download the zip by hand "
     f"from {KAGGLE_URL} and unzip it into the --raw folder (default: {RAW_DIR})."
 )
+
+
+class KaggleError(FixableError):
+    """The Kaggle download cannot run: no ``kaggle`` package, no API token, or Kaggle refused."""
 
 
 # -----------------------------------------------------------------------------
@@ -237,7 +241,7 @@ def download_from_kaggle(destination=RAW_DIR):
             deep the zip nests them.
 
     Raises:
-        DownloadError: the package is missing, the token is missing or the download failed.
+        KaggleError: the package is missing, the token is missing or the download failed.
     """
     Path(destination).mkdir(parents=True, exist_ok=True)
     quiet = (contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()))
@@ -246,13 +250,13 @@ def download_from_kaggle(destination=RAW_DIR):
             import kaggle
             kaggle.api.authenticate()  # some versions only print at import; this one raises
     except ImportError as error:
-        raise DownloadError(f"the kaggle package is not installed ({error}). "
+        raise KaggleError(f"the kaggle package is not installed ({error}). "
                             "Run: pip install -r requirements.txt") from None
     except (Exception, SystemExit):  # a missing token: some versions exit, others raise
-        raise DownloadError(CREDENTIALS_HINT) from None
+        raise KaggleError(CREDENTIALS_HINT) from None
     try:
         kaggle.api.dataset_download_files(KAGGLE_DATASET, path=str(destination), unzip=True,
                                           quiet=False)
     except (Exception, SystemExit) as error:
         message = str(error) or type(error).__name__
-        raise DownloadError(f"the Kaggle download failed: {message}\n{CREDENTIALS_HINT}") from None
+        raise KaggleError(f"the Kaggle download failed: {message}\n{CREDENTIALS_HINT}") from None
