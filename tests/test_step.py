@@ -98,6 +98,15 @@ def assert_close(actual, expected, tolerance, what):
         assert (a - e).abs().max() <= tolerance * scale, f"{what} differs from the paper's"
 
 
+def assert_one_step_along(network, before, expected, tolerance, who):
+    """``network``'s gradient is ``expected`` and its weights moved by one SGD step along it."""
+    assert_close([p.grad for p in network.parameters()], expected, tolerance,
+                 f"{who}'s gradient")
+    # a step read back from the weights carries float32 rounding of the weights themselves
+    steps = [(b - a) / LR for b, a in zip(before, weights(network))]
+    assert_close(steps, expected, max(tolerance, 1e-3), f"{who}'s step along its gradient")
+
+
 def assert_no_gradient(module, what):
     grads = [p.grad for p in module.parameters() if p.grad is not None]
     assert all(g.abs().max() == 0 for g in grads), what
@@ -112,14 +121,8 @@ def check_d_update_follows_the_paper(module, dtype=None, tolerance=1e-5):
     x, y = a_batch()
     expected = reference_d_gradients(pix2pix.generator, pix2pix.discriminator, x, y, dtype)
     before = weights(pix2pix.discriminator)
-    fake_image = pix2pix.generator(x)
-    pix2pix.update_discriminator(x, y, fake_image)
-    grads = [p.grad for p in pix2pix.discriminator.parameters()]
-    assert_close(grads, expected, tolerance, "D's gradient")
-    after = weights(pix2pix.discriminator)
-    # a step read back from the weights carries float32 rounding of the weights themselves
-    assert_close([(b - a) / LR for b, a in zip(before, after)], expected, max(tolerance, 1e-3),
-                 "D's step (one step along its gradient)")
+    pix2pix.update_discriminator(x, y, pix2pix.generator(x))
+    assert_one_step_along(pix2pix.discriminator, before, expected, tolerance, "D")
 
 
 def check_d_update_leaves_g_alone(module):
@@ -141,11 +144,8 @@ def check_g_update_follows_the_paper(module, lambda_l1=7.0, dtype=None, toleranc
     with autocast(dtype):
         fake_image = pix2pix.generator(x)
     pix2pix.update_generator(x, y, fake_image)
-    grads = [p.grad for p in pix2pix.generator.parameters()]
-    assert_close(grads, expected, tolerance, f"G's gradient at lambda {lambda_l1}")
-    after = weights(pix2pix.generator)
-    assert_close([(b - a) / LR for b, a in zip(before, after)], expected, max(tolerance, 1e-3),
-                 "G's step (one step along its gradient)")
+    assert_one_step_along(pix2pix.generator, before, expected, tolerance,
+                          f"G (lambda {lambda_l1})")
 
 
 def check_g_update_leaves_d_alone(module):
