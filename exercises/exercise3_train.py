@@ -8,7 +8,7 @@ Command (from any directory):
     python exercises/exercise3_train.py --data synthetic --quick      # CPU, under a minute
     python exercises/exercise3_train.py --data openmoji --quick       # real drawings, a minute
     python exercises/exercise3_train.py --data openmoji --image-size 128 --ngf 16 --ndf 16 \
-        --batch-size 16 --epochs 25                                   # a laptop run, 20 minutes
+        --batch-size 16 --epochs 25                                   # a laptop run, 21 minutes
     python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 2 minutes
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
@@ -27,7 +27,7 @@ folder (``--out``, default ``runs/exercise3_<data>``): ``log.jsonl``, ``exercise
 Runtime: ``--quick`` well under a minute on a laptop CPU (22 s measured on a busy 2-core machine,
 one thread). ``--data openmoji --quick`` trains 2 epochs over all 3,711 training pairs at 64x64
 (batch 16, ngf and ndf 16): 44 s on an idle 2-core CPU, rendering the set (9 s) included. The
-laptop run above: 49 s an epoch on the same CPU at 128x128, 20 minutes for 25 epochs. Other
+laptop run above: 51 s an epoch on the same CPU at 128x128, 21 minutes for 25 epochs. Other
 programs busy on the same cores can make either several times slower. The anime set at 256x256
 (14,224 pairs, batch 4: 3,556 steps per epoch) needs a GPU; the preflight line prints the
 projected time per epoch on yours.
