@@ -10,8 +10,11 @@ Command (from any directory):
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
     python exercises/exercise3_train.py --data synthetic --quick --objective l1   # an ablation
+    python exercises/exercise3_train.py --data datasets/facades --direction BtoA   # your pairs
 
-``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first.
+``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first. ``--data PATH``
+reads any of three layouts of pairs: this course's ``{train,val}/{sketches,colors}/``, the
+official aligned one (``{train,val}/`` of A|B side by side), or ``A/`` and ``B/`` matched by name.
 
 Expected output: a preflight line with the projected time per epoch, a progress bar with
 loss_D, loss_G_GAN and L1, then one line per epoch with the held-out L1 and PSNR. In the run
@@ -52,8 +55,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
-from pix2pix.data import SPLITS, pair_folders
+from pix2pix.config import DIRECTIONS, GENERATORS, IMAGE_CHANNELS, NORMS, OBJECTIVES, TrainConfig
+from pix2pix.data import describe, find_pairs
 from pix2pix.datasets.anime import PROCESSED_DIR
 from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.device import pick_device
@@ -74,30 +77,43 @@ WORKERS = min(8, max(1, (os.cpu_count() or 2) - 1))
 # --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes in a minute
 QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit=16)
 SYNTHETIC_PAIRS = (400, 40)  # train, val
+IMAGE_SIZES = (64, 128, 256, 512)  # the U-Net halves each down to 1x1: 6 to 9 levels
 
 
 # %% [markdown]
 # -----------------------------------------------------------------------------
 # ## 1. The data: prepared anime pairs, the synthetic shapes, or your own folder
 #
-# Every source ends in the same paired layout: `train/` and `val/`, each with `sketches/` (the
-# input x) and `colors/` (the target y) under the same file names.
+# A pair is two pictures, A and B; `--direction` says which one G reads. The course's sets keep
+# them in `train/` and `val/`, each with `sketches/` (A) and `colors/` (B) under the same file
+# names. Your own folder may also be in the official aligned layout (A|B side by side, as the
+# pix2pix datasets: facades' labels are its B, so label -> photo is `--direction BtoA`) or two
+# folders `A/` and `B/`. The run prints one line saying which layout it found and how it reads it.
 
 # %%
-def find_data(data, image_size):
-    """The folder to train on; stops with the command that prepares it when it is missing."""
-    if data == "synthetic":
-        # drawn at the training size: no resize blur, and small files load fast
-        return write_synthetic_dataset(SYNTHETIC_DIR / f"{image_size}px", *SYNTHETIC_PAIRS,
-                                       size=image_size)
-    root = PROCESSED_DIR if data == "anime" else Path(data)
-    if not all(folder.is_dir() for split in SPLITS for folder in pair_folders(root, split)):
+def draw_synthetic(image_size):
+    """The shapes, drawn on first use at the training size: no resize blur, small files."""
+    return write_synthetic_dataset(SYNTHETIC_DIR / f"{image_size}px", *SYNTHETIC_PAIRS,
+                                   size=image_size)
+
+
+def prepared_anime(image_size):
+    """The anime pairs that preprocess_anime_sketches.py prepares."""
+    if not (PROCESSED_DIR / "val" / "colors").is_dir():
         raise FixableError(
-            f"No prepared pairs in {root} (it needs train/ and val/, each with sketches/ and "
-            "colors/).\nPrepare the anime set: python preprocess_anime_sketches.py --download\n"
-            "or train without a GPU or Kaggle account: "
+            f"No prepared pairs in {PROCESSED_DIR}.\nPrepare the anime set: python "
+            "preprocess_anime_sketches.py --download\nor train without a GPU or Kaggle account: "
             "python exercises/exercise3_train.py --data synthetic --quick")
-    return root
+    return PROCESSED_DIR
+
+
+NAMED_DATA = {"anime": prepared_anime, "synthetic": draw_synthetic}  # --data NAME
+
+
+def find_data(args, image_size):
+    """The pairs to train on, read as the flags say: a named set or a folder in any layout."""
+    root = NAMED_DATA[args.data](image_size) if args.data in NAMED_DATA else Path(args.data)
+    return find_pairs(root, args.direction, args.input_nc, args.output_nc, args.load_size)
 
 
 # %% [markdown]
@@ -112,12 +128,27 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 3: train pix2pix from scratch.")
     parser.add_argument("--data", default="anime",
                         help="'anime' (anime_processed/), 'synthetic' (shapes, drawn on first "
-                             "use) or a folder with {train,val}/{sketches,colors}/ "
-                             "(default: anime)")
+                             "use) or a folder of pairs: {train,val}/{sketches,colors}/, "
+                             "{train,val}/ of A|B side by side, or A/ and B/ (default: anime)")
+    parser.add_argument("--direction", choices=DIRECTIONS, default=DEFAULTS.direction,
+                        help="AtoB: G reads A (sketches/, the left half, A/) and draws B; BtoA "
+                             "the other way: facades' label -> photo is BtoA "
+                             f"(default: {DEFAULTS.direction})")
+    parser.add_argument("--input-nc", type=int, choices=IMAGE_CHANNELS, default=None,
+                        help="channels of x: 1 (grey) or 3 (default: as its files store them)")
+    parser.add_argument("--output-nc", type=int, choices=IMAGE_CHANNELS, default=None,
+                        help="channels of y: 1 (grey) or 3 (default: as its files store them)")
     parser.add_argument("--quick", action="store_true",
                         help="tiny subset, 64x64, narrow networks, 4 epochs (laptops, the tests)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"(default: {DEFAULTS.epochs}; quick: {QUICK['epochs']})")
+    parser.add_argument("--image-size", type=int, choices=IMAGE_SIZES, default=None,
+                        help="side of the training crops (the short side when the pictures are "
+                             f"not square) (default: {DEFAULTS.image_size}; quick: "
+                             f"{QUICK['image_size']})")
+    parser.add_argument("--load-size", type=int, default=None,
+                        help="resize to this before the random crop (default: the paper's 286 "
+                             "for 256, in proportion at other sizes)")
     parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,
                         help=f"pairs per step and process (default: {DEFAULTS.batch_size})")
     parser.add_argument("--lr", type=float, default=DEFAULTS.lr,
@@ -160,22 +191,27 @@ def parse_args(argv=None):
 
 
 def make_config(args):
-    """The TrainConfig of the flags: the paper's settings, or --quick's, plus what was given."""
+    """The TrainConfig of the flags (the paper's settings, or --quick's, plus what was given)
+    and the pairs it trains on, as :func:`pix2pix.data.find_pairs` found them."""
     sizes = dict(QUICK) if args.quick else {}
-    if args.epochs is not None:
-        sizes["epochs"] = args.epochs
-    if args.ngf is not None:
-        sizes["ngf"] = args.ngf
-    data_name = args.data if args.data in ("anime", "synthetic") else Path(args.data).name
+    for name in ("epochs", "ngf", "image_size"):
+        if getattr(args, name) is not None:
+            sizes[name] = getattr(args, name)
+    data_name = args.data if args.data in NAMED_DATA else Path(args.data).name
     run_name = f"exercise3_{data_name}" + ("_quick" if args.quick else "")
     out = args.out or PROJECT_ROOT / "runs" / run_name
     settings = dict(out_dir=str(out), batch_size=args.batch_size, lr=args.lr,
                     lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
                     objective=args.objective, generator=args.generator,
                     patch_size=args.patch, workers=args.workers, cache=args.cache,
-                    seed=args.seed, device=args.device, **sizes)
+                    seed=args.seed, device=args.device, direction=args.direction,
+                    load_size=args.load_size, **sizes)
     config = TrainConfig(**settings)  # checks every setting before any data is drawn
-    return replace(config, data_root=str(find_data(args.data, config.image_size)))
+    pairs = find_data(args, config.image_size)
+    # config.json keeps the channels, found in the files or given, for resume and translate.py
+    config = replace(config, data_root=str(pairs.root), input_nc=pairs.input_nc,
+                     output_nc=pairs.output_nc)
+    return config, pairs
 
 
 # %% [markdown]
@@ -190,11 +226,11 @@ def make_config(args):
 def main(argv=None):
     args = parse_args(argv)
     device = pick_device(args.device)  # a wrong --device stops before any data is drawn
-    config = make_config(args)  # fit() picks the same device from config.device
+    config, pairs = make_config(args)  # fit() picks the same device from config.device
     is_main = os.environ.get("RANK", "0") == "0"  # under torchrun, one process talks
     if is_main:
-        print(f"data: {config.data_root}\nrun folder: {config.out_dir}\ndevice: {device}\n"
-              f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "
+        print(f"data: {describe(pairs, config.image_size)}\nrun folder: {config.out_dir}\n"
+              f"device: {device}\n{config.epochs} epochs, batch "
               f"{config.batch_size}, lr {config.lr}, objective {config.objective} (lambda_L1 "
               f"{config.l1_weight:g}), {config.generator}, {config.patch_size}x"
               f"{config.patch_size} patches; sample grids at epochs "
@@ -231,7 +267,7 @@ def main(argv=None):
 # %% tags=["active-ipynb"]
 # import time
 # from pix2pix.checkpoints import CHECKPOINT_NAME
-# config = make_config(parse_args(FLAGS))
+# config, _ = make_config(parse_args(FLAGS))
 # run_folder, started = Path(config.out_dir), time.time()
 # if notebook.epochs_done(run_folder) >= config.epochs:
 #     print(f"{run_folder} has trained its {config.epochs} epochs; its figures are below. To "

@@ -20,7 +20,7 @@ LN_2 = math.log(2)  # the loss of a D that cannot tell real from fake and answer
 
 
 def save_sample_grid(input_images, fake_images, target_images, path, title=""):
-    """One row per example: the sketch G sees, what G draws, what it should draw.
+    """One row per example: the input G sees, what G draws, what it should draw.
 
     Args:
         input_images: (N, C, H, W) in [-1, 1], the inputs x; C is 3 (RGB) or 1 (grey).
@@ -32,7 +32,7 @@ def save_sample_grid(input_images, fake_images, target_images, path, title=""):
     rows = len(input_images)
     figure = Figure(figsize=(6, 2 * rows + 0.4))
     axes = figure.subplots(rows, 3, squeeze=False)
-    columns = (("sketch (x)", input_images), ("generated G(x)", fake_images),
+    columns = (("input (x)", input_images), ("generated G(x)", fake_images),
                ("target (y)", target_images))
     for col, (name, images) in enumerate(columns):
         axes[0][col].set_title(name, fontsize=9)
