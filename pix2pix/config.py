@@ -37,7 +37,7 @@ class ConfigError(FixableError, ValueError):
 class TrainConfig:
     """Settings of a run; the defaults are the paper's and the course's."""
 
-    data_root: str = ""  # a folder in the paired layout of pix2pix.data
+    data_root: str = ""  # a folder of pairs in one of the layouts of pix2pix.data
     out_dir: str = ""  # the run folder: checkpoints, log, figures
     epochs: int = 100
     batch_size: int = 4  # per process; the paper used 1 (facades) to 10 (maps)
@@ -46,7 +46,7 @@ class TrainConfig:
     beta2: float = 0.999
     lambda_l1: float = LAMBDA_L1  # the weight of L1 when the objective has it
     lr_decay: bool = True  # official schedule: constant for half the epochs, then linear to 0
-    image_size: int = 256  # a power of two; the U-Net halves it down to 1x1
+    image_size: int = 256  # a power of two, the crops' (short) side; the U-Net halves it to 1
     load_size: Optional[int] = None  # the jitter's resize before the crop; None: 286 for 256
     direction: str = "AtoB"  # one of DIRECTIONS
     input_nc: int = 3  # channels of x: 3 (RGB) or 1 (grey), as the official --input_nc
@@ -123,7 +123,7 @@ class TrainConfig:
 
     def generator_config(self):
         """The U-Net (or encoder-decoder) for this image size: one halving per level down to
-        a 1x1 bottleneck."""
+        a 1x1 bottleneck (1xk for crops k times as wide as high)."""
         return GeneratorConfig(in_channels=self.input_nc, out_channels=self.output_nc,
                                ngf=self.ngf, num_downs=round(math.log2(self.image_size)),
                                norm=self.norm, skips=self.generator == "unet")

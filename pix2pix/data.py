@@ -80,6 +80,12 @@ LAYOUTS_HINT = ("Give a folder with train/ and val/ that hold sketches/ and colo
 class DataError(FixableError):
     """A folder that does not hold usable pairs; the message says what is wrong with it."""
 
+    def __init__(self, message):
+        # Raised in a DataLoader worker, it reaches the training loop made again from the text
+        # of the worker's traceback, whose last line is "pix2pix.data.DataError: " and the
+        # message: keep the message alone, which names the file and the fix.
+        super().__init__(message.rpartition(f"{__name__}.DataError: ")[2].strip())
+
 
 def pair_folders(root, split):
     """The two folders of a split in this course's layout: (``ROOT/split/sketches``,
@@ -197,8 +203,8 @@ def pictures_in(folder):
 
 
 def split_folder(base, split):
-    """``base/split``; for "val", ``base/test`` when there is no val/ (the official sets' third
-    split).
+    """``base/split``; for "val", ``base/test`` when there is no val/ (a set split into
+    train/ and test/ only).
 
     Raises:
         DataError: neither is there.
@@ -314,12 +320,14 @@ def check_pairs(data, files):
     """
     for file_a, file_b in tqdm(files, desc="checking the pairs", delay=2, leave=False):
         width, height = picture_size(file_a)
-        if data.layout == ALIGNED and width % 2:
-            raise DataError(f"{file_a} is {width} pixels wide: an aligned pair is A and B side "
-                            "by side, two halves of the same width. Crop it to an even width, "
-                            f"or give A and B as two folders A/ and B/.")
-        if data.layout != ALIGNED and picture_size(file_b) != (width, height):
-            other_width, other_height = picture_size(file_b)
+        if data.layout == ALIGNED:
+            if width % 2:
+                raise DataError(f"{file_a} is {width} pixels wide: an aligned pair is A and B "
+                                "side by side, two halves of the same width. Crop it to an even "
+                                "width, or give A and B as two folders A/ and B/.")
+            continue
+        other_width, other_height = picture_size(file_b)
+        if (other_width, other_height) != (width, height):
             raise DataError(f"{file_a} is {width}x{height} but its partner {file_b} is "
                             f"{other_width}x{other_height}: the two pictures of a pair must be "
                             "pixel-aligned, of one size. Resize one of them to the other's size.")
@@ -576,6 +584,16 @@ def write_decoded_cache(data, split, files, shape):
     return path
 
 
+# -----------------------------------------------------------------------------
+# A run's pairs, and the line that says how it reads them
+
+
+def find_run_pairs(config):
+    """The pairs of a run, read as its :class:`~pix2pix.config.TrainConfig` says."""
+    return find_pairs(config.data_root, config.direction, config.input_nc, config.output_nc,
+                      config.load_size, config.cache)
+
+
 def describe(data, image_size):
     """One line saying how a run reads its pairs: layout, direction, channels, counts, crops."""
     side_a, side_b = SIDE_NAMES[data.layout]
@@ -600,11 +618,6 @@ def val_note(data):
         root = root / "A"
     return "" if (root / "val").is_dir() else " (val: test/)"
 
-
-def find_run_pairs(config):
-    """The pairs of a run, read as its :class:`~pix2pix.config.TrainConfig` says."""
-    return find_pairs(config.data_root, config.direction, config.input_nc, config.output_nc,
-                      config.load_size, config.cache)
 
 # -----------------------------------------------------------------------------
 # Loaders

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch.utils.data import DataLoader
 
 from pix2pix.data import (SPLITS, DataError, PairedDataset, describe, find_pairs,
                           load_shape, load_size_for, pair_folders, training_crop)
@@ -374,3 +375,8 @@ def test_a_png_damaged_inside_is_named_when_it_is_read(course, tmp_path):
     dataset = PairedDataset(root, "train", 64)
     with pytest.raises(DataError, match=f"^{path} cannot be read as a picture"):
         dataset[0]
+    # from a DataLoader worker, the message alone, not the worker's traceback
+    with pytest.raises(DataError) as error:
+        next(iter(DataLoader(dataset, batch_size=3, num_workers=1)))
+    assert str(error.value).startswith(f"{path} cannot be read as a picture")
+    assert "Traceback" not in str(error.value)
