@@ -107,7 +107,8 @@ def prepared_anime(image_size):
     return PROCESSED_DIR
 
 
-NAMED_DATA = {"anime": prepared_anime, "synthetic": draw_synthetic}  # --data NAME
+# --data NAME: each takes the training size and returns the folder of the pairs
+NAMED_DATA = {"anime": prepared_anime, "synthetic": draw_synthetic}
 
 
 def find_data(args, image_size):
