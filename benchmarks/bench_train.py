@@ -36,7 +36,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from benchmarks.measure import (describe_machine, make_precision, matmul_peak_flops,
                                 peak_memory_gib, reset_peak_memory, seconds_per_call)
 from pix2pix.config import TrainConfig
-from pix2pix.data import PairedDataset
+from pix2pix.data import PairedDataset, find_pairs
 from pix2pix.device import pick_device
 from pix2pix.train import build_pix2pix
 from pix2pix.datasets.synthetic import write_synthetic_dataset
@@ -166,7 +166,8 @@ def loader_rate(root, config, batch_size, workers, cache):
 
     The first batch is left out: it pays for starting the worker processes.
     """
-    dataset = PairedDataset(root, "train", config.image_size, augment=True, cache=cache)
+    dataset = PairedDataset(find_pairs(root, cache=cache), "train", config.image_size,
+                            augment=True)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers,
                         drop_last=True, generator=torch.Generator().manual_seed(0))
     batches = iter(loader)
@@ -311,7 +312,7 @@ def main(argv=None):
                                 size=config.image_size)
         loader_batch = min(16, args.loader_images // 2)
         print("loader: images/s delivered, against the fastest step (below 1x, the step waits)")
-        PairedDataset(root, "train", config.image_size, cache=True)  # written untimed
+        PairedDataset(find_pairs(root, cache=True), "train", config.image_size)  # untimed
         for workers in args.loader_workers:
             from_png = loader_rate(root, config, loader_batch, workers, cache=False)
             cached = loader_rate(root, config, loader_batch, workers, cache=True)

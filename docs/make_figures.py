@@ -246,7 +246,7 @@ def make_data_figures(out):
         name = dataset.names[JITTER_PAIR]
         stored = [np.asarray(Image.open(side / name).convert("RGB"))
                   for side in pair_folders(root, "train")]
-        resized = dataset.read_resized(name)
+        resized = dataset.read_resized(JITTER_PAIR)
         crops = []
         for epoch in JITTER_EPOCHS:
             dataset.set_epoch(epoch)  # as fit() does before each epoch

@@ -13,10 +13,13 @@ Command (from any directory):
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
     python exercises/exercise3_train.py --data synthetic --quick --objective l1   # an ablation
+    python exercises/exercise3_train.py --data datasets/facades --direction BtoA   # your pairs
 
 ``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first. ``--data
 openmoji`` needs nothing more than ``pip install -r requirements.txt``: its pairs (OpenMoji's
-line art and colour drawings, CC BY-SA 4.0) are rendered on first use, in seconds.
+line art and colour drawings, CC BY-SA 4.0) are rendered on first use, in seconds. ``--data PATH``
+reads any of three layouts of pairs: this course's ``{train,val}/{sketches,colors}/``, the
+official aligned one (``{train,val}/`` of A|B side by side), or ``A/`` and ``B/`` matched by name.
 
 Expected output: a preflight line with the projected time per epoch, a progress bar with
 loss_D, loss_G_GAN and loss_G_L1, then one line per epoch with the held-out L1 and PSNR. In the run
@@ -62,8 +65,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
-from pix2pix.data import SPLITS, pair_folders
+from pix2pix.config import DIRECTIONS, GENERATORS, IMAGE_CHANNELS, NORMS, OBJECTIVES, TrainConfig
+from pix2pix.data import describe, find_pairs
 from pix2pix.datasets.anime import PROCESSED_DIR
 from pix2pix.datasets.openmoji import write_openmoji_dataset
 from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
@@ -88,34 +91,51 @@ QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit
 # in batches of 16, which a CPU runs twice as fast per image as batches of 4; under 2 minutes
 QUICK_OPENMOJI = dict(QUICK, epochs=2, batch_size=16, train_limit=None, val_limit=None)
 SYNTHETIC_PAIRS = (400, 40)  # train, val
-DATA_SETS = ("anime", "openmoji", "synthetic")  # the sets --data knows by name
+IMAGE_SIZES = (64, 128, 256, 512)  # the U-Net halves each down to 1x1: 6 to 9 levels
 
 
 # %% [markdown]
 # -----------------------------------------------------------------------------
 # ## 1. The data: prepared anime pairs, OpenMoji's drawings, the synthetic shapes, or your own
 #
-# Every source ends in the same paired layout: `train/` and `val/`, each with `sketches/` (the
-# input x) and `colors/` (the target y) under the same file names. OpenMoji's artists drew each
-# emoji as line art and in colour: real pairs, small enough for a laptop.
+# A pair is two pictures, A and B; `--direction` says which one G reads. The course's sets keep
+# them in `train/` and `val/`, each with `sketches/` (A) and `colors/` (B) under the same file
+# names; OpenMoji's artists drew each emoji as line art and in colour: real pairs, small enough
+# for a laptop. Your own folder may also be in the official aligned layout (A|B side by side, as the
+# pix2pix datasets: facades' labels are its B, so label -> photo is `--direction BtoA`) or two
+# folders `A/` and `B/`. The run prints one line saying which layout it found and how it reads it.
 
 # %%
-def find_data(data, image_size):
-    """The folder to train on; stops with the command that prepares it when it is missing."""
-    # both are drawn at the training size: no resize blur, and small files load fast
-    if data == "synthetic":
-        return write_synthetic_dataset(SYNTHETIC_DIR / f"{image_size}px", *SYNTHETIC_PAIRS,
-                                       size=image_size)
-    if data == "openmoji":  # flags left out, split by drawing (pix2pix.datasets.openmoji)
-        return write_openmoji_dataset(size=image_size)
-    root = PROCESSED_DIR if data == "anime" else Path(data)
-    if not all(folder.is_dir() for split in SPLITS for folder in pair_folders(root, split)):
+def draw_synthetic(image_size):
+    """The shapes, drawn on first use at the training size: no resize blur, small files."""
+    return write_synthetic_dataset(SYNTHETIC_DIR / f"{image_size}px", *SYNTHETIC_PAIRS,
+                                   size=image_size)
+
+
+def prepared_anime(image_size):
+    """The anime pairs that preprocess_anime_sketches.py prepares."""
+    if not (PROCESSED_DIR / "val" / "colors").is_dir():
         raise FixableError(
-            f"No prepared pairs in {root} (it needs train/ and val/, each with sketches/ and "
-            "colors/).\nPrepare the anime set: python preprocess_anime_sketches.py --download\n"
-            "or train without a GPU or Kaggle account: "
+            f"No prepared pairs in {PROCESSED_DIR}.\nPrepare the anime set: python "
+            "preprocess_anime_sketches.py --download\nor train without a GPU or Kaggle account: "
             "python exercises/exercise3_train.py --data synthetic --quick")
-    return root
+    return PROCESSED_DIR
+
+
+def rendered_openmoji(image_size):
+    """OpenMoji's pairs, rendered on first use at the training size; flags left out, split by
+    drawing (:mod:`pix2pix.datasets.openmoji`)."""
+    return write_openmoji_dataset(size=image_size)
+
+
+# --data NAME: each takes the training size and returns the folder of the pairs
+NAMED_DATA = {"anime": prepared_anime, "openmoji": rendered_openmoji, "synthetic": draw_synthetic}
+
+
+def find_data(args, image_size):
+    """The pairs to train on, read as the flags say: a named set or a folder in any layout."""
+    root = NAMED_DATA[args.data](image_size) if args.data in NAMED_DATA else Path(args.data)
+    return find_pairs(root, args.direction, args.input_nc, args.output_nc, args.load_size)
 
 
 # %% [markdown]
@@ -130,20 +150,33 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 3: train pix2pix from scratch.")
     parser.add_argument("--data", default="anime",
                         help="'anime' (anime_processed/), 'openmoji' (OpenMoji's drawings) or "
-                             "'synthetic' (shapes), both drawn on first use, or a folder with "
-                             "{train,val}/{sketches,colors}/ (default: anime)")
+                             "'synthetic' (shapes), both drawn on first use, or a folder of pairs: "
+                             "{train,val}/{sketches,colors}/, {train,val}/ of A|B side by side, "
+                             "or A/ and B/ (default: anime)")
+    parser.add_argument("--direction", choices=DIRECTIONS, default=DEFAULTS.direction,
+                        help="AtoB: G reads A (sketches/, the left half, A/) and draws B; BtoA "
+                             "the other way: facades' label -> photo is BtoA "
+                             f"(default: {DEFAULTS.direction})")
+    parser.add_argument("--input-nc", type=int, choices=IMAGE_CHANNELS, default=None,
+                        help="channels of x: 1 (grey) or 3 (default: as its files store them)")
+    parser.add_argument("--output-nc", type=int, choices=IMAGE_CHANNELS, default=None,
+                        help="channels of y: 1 (grey) or 3 (default: as its files store them)")
     parser.add_argument("--quick", action="store_true",
                         help="64x64, narrow networks: 4 epochs on a tiny subset, or on openmoji "
                              "2 epochs on every pair in batches of 16 (laptops, the tests)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"(default: {DEFAULTS.epochs}; quick: {QUICK['epochs']}, on openmoji "
                              f"{QUICK_OPENMOJI['epochs']})")
+    parser.add_argument("--image-size", type=int, choices=IMAGE_SIZES, default=None,
+                        help="side of the training crops (the short side when the pictures are "
+                             f"not square) (default: {DEFAULTS.image_size}; quick: "
+                             f"{QUICK['image_size']})")
+    parser.add_argument("--load-size", type=int, default=None,
+                        help="resize to this before the random crop (default: the paper's 286 "
+                             "for 256, in proportion at other sizes)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help=f"pairs per step and process (default: {DEFAULTS.batch_size}; "
                              f"quick on openmoji: {QUICK_OPENMOJI['batch_size']})")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help=f"side of the training images, a power of two (default: "
-                             f"{DEFAULTS.image_size}; quick: {QUICK['image_size']})")
     parser.add_argument("--lr", type=float, default=DEFAULTS.lr,
                         help=f"Adam learning rate (default: {DEFAULTS.lr})")
     parser.add_argument("--lambda-l1", type=float, default=DEFAULTS.lambda_l1,
@@ -187,23 +220,29 @@ def parse_args(argv=None):
 
 
 def make_config(args):
-    """The TrainConfig of the flags: the paper's settings, or --quick's, plus what was given."""
+    """The TrainConfig of the flags (the paper's settings, or --quick's, plus what was given)
+    and the pairs it trains on, as :func:`pix2pix.data.find_pairs` found them."""
     sizes = {}
     if args.quick:
         sizes = dict(QUICK_OPENMOJI if args.data == "openmoji" else QUICK)
     for name in ("epochs", "batch_size", "image_size", "ngf", "ndf"):
         if getattr(args, name) is not None:  # a flag given overrides the preset
             sizes[name] = getattr(args, name)
-    data_name = args.data if args.data in DATA_SETS else Path(args.data).name
+    data_name = args.data if args.data in NAMED_DATA else Path(args.data).name
     run_name = f"exercise3_{data_name}" + ("_quick" if args.quick else "")
     out = args.out or PROJECT_ROOT / "runs" / run_name
     settings = dict(out_dir=str(out), lr=args.lr,
                     lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
                     objective=args.objective, generator=args.generator,
                     patch_size=args.patch, workers=args.workers, cache=args.cache,
-                    seed=args.seed, device=args.device, **sizes)
+                    seed=args.seed, device=args.device, direction=args.direction,
+                    load_size=args.load_size, **sizes)
     config = TrainConfig(**settings)  # checks every setting before any data is drawn
-    return replace(config, data_root=str(find_data(args.data, config.image_size)))
+    pairs = find_data(args, config.image_size)
+    # config.json keeps the channels, found in the files or given, for resume and translate.py
+    config = replace(config, data_root=str(pairs.root), input_nc=pairs.input_nc,
+                     output_nc=pairs.output_nc)
+    return config, pairs
 
 
 # %% [markdown]
@@ -222,14 +261,13 @@ def main(argv=None):
     # which device, and which process of several under torchrun: decided once, here; a wrong
     # --device stops before any data is drawn
     ranks, device = setup_distributed(args.device)
-    config = make_config(args)
+    config, pairs = make_config(args)
     is_main = ranks.is_main  # under torchrun, one process talks
     if is_main:
-        print(f"data: {config.data_root}\nrun folder: {config.out_dir}\ndevice: {device}\n"
-              f"{config.epochs} epochs at {config.image_size}x{config.image_size}, batch "
-              f"{config.batch_size}, ngf {config.ngf}, ndf {config.ndf}, lr {config.lr}, "
-              f"objective {config.objective} (lambda_L1 {config.l1_weight:g}), "
-              f"{config.generator}, {config.patch_size}x"
+        print(f"data: {describe(pairs, config.image_size)}\nrun folder: {config.out_dir}\n"
+              f"device: {device}\n{config.epochs} epochs, batch {config.batch_size}, ngf "
+              f"{config.ngf}, ndf {config.ndf}, lr {config.lr}, objective {config.objective} "
+              f"(lambda_L1 {config.l1_weight:g}), {config.generator}, {config.patch_size}x"
               f"{config.patch_size} patches; sample grids at epochs "
               f"{milestone_epochs(config.epochs)}")
     result = fit(config, resume=args.resume, placement=(ranks, device))
@@ -266,7 +304,7 @@ def main(argv=None):
 # %% tags=["active-ipynb"]
 # import time
 # from pix2pix.checkpoints import CHECKPOINT_NAME
-# config = make_config(parse_args(FLAGS))
+# config, _ = make_config(parse_args(FLAGS))
 # run_folder, started = Path(config.out_dir), time.time()
 # if notebook.epochs_done(run_folder) >= config.epochs:
 #     print(f"{run_folder} has trained its {config.epochs} epochs; its figures are below. To "

@@ -14,13 +14,19 @@ from pix2pix.errors import FixableError
 from pix2pix.losses import LAMBDA_L1
 from pix2pix.models import PATCH_SIZES, DiscriminatorConfig, GeneratorConfig
 
-# settings that decide the networks, and so the weights' shapes
-ARCHITECTURE = ("image_size", "ngf", "ndf", "norm", "objective", "generator", "patch_size")
+# settings that decide the networks (the weights' shapes) and what they learn: a resumed run
+# must keep them
+ARCHITECTURE = ("image_size", "ngf", "ndf", "norm", "objective", "generator", "patch_size",
+                "direction", "input_nc", "output_nc")
 # The paper's objectives (section 4.2, table 1): L1 alone, the conditional GAN alone, both; and
 # the unconditional GAN, whose D never sees the input. "l1" trains no discriminator at all.
 OBJECTIVES = ("l1", "cgan", "l1+cgan", "gan", "l1+gan")
 GENERATORS = ("unet", "encoder-decoder")  # section 4.3: with and without skip connections
 NORMS = ("batch", "instance", "none")  # pix2pix.models.make_norm_layer builds each
+# Which side of a pair is the input x, as the official --direction: AtoB reads A (an aligned
+# file's left half, A/, this course's sketches/) as x; BtoA reads B as x (facades: label -> photo).
+DIRECTIONS = ("AtoB", "BtoA")
+IMAGE_CHANNELS = (1, 3)  # grey or RGB
 
 
 class ConfigError(FixableError, ValueError):
@@ -31,7 +37,7 @@ class ConfigError(FixableError, ValueError):
 class TrainConfig:
     """Settings of a run; the defaults are the paper's and the course's."""
 
-    data_root: str = ""  # a folder in the paired layout of pix2pix.data
+    data_root: str = ""  # a folder of pairs in one of the layouts of pix2pix.data
     out_dir: str = ""  # the run folder: checkpoints, log, figures
     epochs: int = 100
     batch_size: int = 4  # per process; the paper used 1 (facades) to 10 (maps)
@@ -40,7 +46,11 @@ class TrainConfig:
     beta2: float = 0.999
     lambda_l1: float = LAMBDA_L1  # the weight of L1 when the objective has it
     lr_decay: bool = True  # official schedule: constant for half the epochs, then linear to 0
-    image_size: int = 256  # a power of two; the U-Net halves it down to 1x1
+    image_size: int = 256  # a power of two, the crops' (short) side; the U-Net halves it to 1
+    load_size: Optional[int] = None  # the jitter's resize before the crop; None: 286 for 256
+    direction: str = "AtoB"  # one of DIRECTIONS
+    input_nc: int = 3  # channels of x: 3 (RGB) or 1 (grey), as the official --input_nc
+    output_nc: int = 3  # channels of y, and so of G(x)
     ngf: int = 64
     ndf: int = 64
     norm: str = "batch"
@@ -75,6 +85,14 @@ class TrainConfig:
              f"--generator must be unet or encoder-decoder, got {self.generator!r}"),
             (self.patch_size in PATCH_SIZES,
              f"--patch must be one of {', '.join(map(str, PATCH_SIZES))}, got {self.patch_size}"),
+            (self.direction in DIRECTIONS,
+             f"--direction must be AtoB or BtoA, got {self.direction!r}"),
+            (self.input_nc in IMAGE_CHANNELS and self.output_nc in IMAGE_CHANNELS,
+             "--input-nc and --output-nc must be 1 (grey) or 3 (RGB), got "
+             f"{self.input_nc}, {self.output_nc}"),
+            (self.load_size is None or self.load_size >= self.image_size,
+             f"--load-size must be at least the image size {self.image_size} (the pictures are "
+             f"resized to it, then cropped back to {self.image_size}), got {self.load_size}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -105,8 +123,9 @@ class TrainConfig:
 
     def generator_config(self):
         """The U-Net (or encoder-decoder) for this image size: one halving per level down to
-        a 1x1 bottleneck."""
-        return GeneratorConfig(ngf=self.ngf, num_downs=round(math.log2(self.image_size)),
+        a 1x1 bottleneck (1xk for crops k times as wide as high)."""
+        return GeneratorConfig(in_channels=self.input_nc, out_channels=self.output_nc,
+                               ngf=self.ngf, num_downs=round(math.log2(self.image_size)),
                                norm=self.norm, skips=self.generator == "unet")
 
     def discriminator_config(self):
@@ -114,5 +133,6 @@ class TrainConfig:
         None for the L1-only objective."""
         if not self.has_discriminator:
             return None
-        return DiscriminatorConfig(ndf=self.ndf, norm=self.norm, patch_size=self.patch_size,
+        return DiscriminatorConfig(input_channels=self.input_nc, target_channels=self.output_nc,
+                                   ndf=self.ndf, norm=self.norm, patch_size=self.patch_size,
                                    conditional=self.objective.endswith("cgan"))

@@ -203,7 +203,8 @@ PATCH_SIZES = (1, *PATCH_LAYERS)
 class DiscriminatorConfig:
     """Settings of the PatchGAN; the defaults are the paper's 70x70 (2,768,705 weights)."""
 
-    image_channels: int = 3
+    input_channels: int = 3  # channels of x: 3 (RGB) or 1 (grey)
+    target_channels: int = 3  # channels of y, and so of G(x)
     ndf: int = 64
     patch_size: int = 70  # the receptive field of one logit: 1, 16, 34, 70, 142 or 286
     norm: str = "batch"
@@ -212,7 +213,9 @@ class DiscriminatorConfig:
     @property
     def in_channels(self):
         """Channels D reads: the input image and the judged one, or the judged one alone."""
-        return 2 * self.image_channels if self.conditional else self.image_channels
+        if not self.conditional:
+            return self.target_channels
+        return self.input_channels + self.target_channels
 
 
 class PatchGANDiscriminator(nn.Module):

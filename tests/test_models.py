@@ -36,6 +36,18 @@ def test_patchgan_scores_a_256_pair_on_a_30x30_grid_of_logits():
     assert logits.min() < 0 < logits.max()  # raw logits: no sigmoid squashes them into (0, 1)
 
 
+def test_patchgan_judges_a_grey_input_beside_a_colour_target():
+    config = DiscriminatorConfig(input_channels=1, target_channels=3, ndf=8)
+    logits = PatchGANDiscriminator(config)(torch.randn(2, 1, 64, 64), torch.randn(2, 3, 64, 64))
+    assert config.in_channels == 4 and logits.shape == (2, 1, 6, 6)
+
+
+def test_generator_runs_on_crops_that_are_not_square():
+    generator = UNetGenerator(GeneratorConfig(ngf=4, num_downs=6)).eval()
+    with torch.no_grad():
+        assert generator(torch.randn(1, 3, 64, 128)).shape == (1, 3, 64, 128)
+
+
 def test_generator_output_depends_on_the_skip_connections():
     generator = init_weights(UNetGenerator()).eval()
     input_image = torch.randn(1, 3, 256, 256)

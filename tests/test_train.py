@@ -6,13 +6,15 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
+from PIL import Image
 
 from pix2pix.checkpoints import load_trained_generator
 from pix2pix.config import TrainConfig
-from pix2pix.data import make_loaders
+from pix2pix.data import SPLITS, make_loaders, pair_folders, pair_names
 from pix2pix.distributed import Distributed
 from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.weights.official import CheckpointError
@@ -74,6 +76,30 @@ def test_a_short_synthetic_run_lowers_held_out_l1_well_below_the_untrained_gener
                  "exercise3_losses.png", "config.json"):
         assert (tmp_path / name).exists(), name
     assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2, 3, 4]
+
+
+def test_a_grey_to_colour_run_on_wide_aligned_pairs_trains_and_reloads(tmp_path):
+    # aligned pictures of 128x32: halves of 64x32 (W x H), A made grey, read BtoA: x is colour
+    shapes = write_synthetic_dataset(tmp_path / "shapes", num_train=8, num_val=2, size=32)
+    for split in SPLITS:
+        for name in pair_names(shapes, split):
+            a, b = (np.asarray(Image.open(folder / name).convert(mode))
+                    for folder, mode in zip(pair_folders(shapes, split), ("L", "RGB")))
+            (tmp_path / "wide" / split).mkdir(parents=True, exist_ok=True)
+            grey = np.stack([a] * 3, axis=-1)  # an aligned file has one mode: RGB
+            Image.fromarray(np.concatenate([grey, grey, b, b], axis=1)).save(
+                tmp_path / "wide" / split / name)
+    config = tiny_config(tmp_path / "wide", tmp_path / "run", epochs=1, image_size=32,
+                         direction="BtoA", output_nc=1, num_samples=2)
+    train_loader, _ = make_loaders(config, Distributed(), torch.device("cpu"))
+    input_image, target_image = next(iter(train_loader))
+    assert input_image.shape == (4, 3, 32, 64) and target_image.shape == (4, 1, 32, 64)
+    assert fit(config).status == "finished"
+    generator, saved = load_trained_generator(tmp_path / "run")
+    assert (saved.direction, saved.input_nc, saved.output_nc) == ("BtoA", 3, 1)
+    with torch.no_grad():
+        assert generator(input_image).shape == (4, 1, 32, 64)
+    assert (tmp_path / "run" / "exercise3_epoch_1.png").exists()  # the grid draws grey
 
 
 def test_generator_weights_load_strictly_for_inference(run_folder):  # conftest.py's run

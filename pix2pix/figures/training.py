@@ -20,24 +20,26 @@ LN_2 = math.log(2)  # the loss of a D that cannot tell real from fake and answer
 
 
 def save_sample_grid(input_images, fake_images, target_images, path, title=""):
-    """One row per example: the sketch G sees, what G draws, what it should draw.
+    """One row per example: the input G sees, what G draws, what it should draw.
 
     Args:
-        input_images: (N, 3, H, W) in [-1, 1], the inputs x.
-        fake_images: (N, 3, H, W) in [-1, 1], G(x).
-        target_images: (N, 3, H, W) in [-1, 1], the targets y.
+        input_images: (N, C, H, W) in [-1, 1], the inputs x; C is 3 (RGB) or 1 (grey).
+        fake_images: (N, C', H, W) in [-1, 1], G(x).
+        target_images: (N, C', H, W) in [-1, 1], the targets y.
         path: the PNG to write.
         title: a line above the grid, e.g. "epoch 25".
     """
     rows = len(input_images)
     figure = Figure(figsize=(6, 2 * rows + 0.4))
     axes = figure.subplots(rows, 3, squeeze=False)
-    columns = (("sketch (x)", input_images), ("generated G(x)", fake_images),
+    columns = (("input (x)", input_images), ("generated G(x)", fake_images),
                ("target (y)", target_images))
     for col, (name, images) in enumerate(columns):
         axes[0][col].set_title(name, fontsize=9)
         for row, image in enumerate(to_uint8(images)):
-            axes[row][col].imshow(image)
+            # a grey picture, (H, W, 1), is drawn in grey: imshow takes it as (H, W)
+            axes[row][col].imshow(image[..., 0] if image.shape[-1] == 1 else image,
+                                  cmap="gray", vmin=0, vmax=255)
             # a thin frame, not axis("off"): white drawings on a white page need an edge
             axes[row][col].set_xticks([]), axes[row][col].set_yticks([])
     if title:
