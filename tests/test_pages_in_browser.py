@@ -267,7 +267,8 @@ def test_exercise_pages_offer_their_notebooks_and_no_colab_while_the_repository_
         site, browser):
     base, _ = site
     pages = {"exercise1.html": ["exercise1.ipynb"], "exercise2.html": ["exercise2.ipynb"],
-             "exercise3.html": ["exercise3.ipynb", "exercise3_ablations.ipynb"]}
+             "exercise3.html": ["exercise3.ipynb"],
+             "exercise3_ablations.html": ["exercise3_ablations.ipynb"]}
     for name, notebooks in pages.items():
         page, problems = open_page(browser, base + name)
         buttons = page.locator("a.download", has_text="Download notebook")
