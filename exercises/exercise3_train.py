@@ -71,8 +71,10 @@ DEFAULTS = TrainConfig()
 # loader processes: one core stays with the training loop; more processes than cores only
 # slow a laptop down, and a GPU near 1,500 images/s needs about eight (docs/performance.rst)
 WORKERS = min(8, max(1, (os.cpu_count() or 2) - 1))
-# --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes in a minute
-QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit=16)
+# --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes in a minute;
+# a 16x16 PatchGAN, which is to 64x64 images what the paper's 70x70 is to 256x256
+QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, patch_size=16, train_limit=160,
+             val_limit=16)
 SYNTHETIC_PAIRS = (400, 40)  # train, val
 
 
@@ -105,7 +107,8 @@ def find_data(data, image_size):
 # ## 2. The run's settings
 #
 # The flags become a `TrainConfig`, which checks every setting before any data is read.
-# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, 4 epochs.
+# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, a 16x16 PatchGAN,
+# 4 epochs.
 
 # %%
 def parse_args(argv=None):
@@ -115,7 +118,8 @@ def parse_args(argv=None):
                              "use) or a folder with {train,val}/{sketches,colors}/ "
                              "(default: anime)")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny subset, 64x64, narrow networks, 4 epochs (laptops, the tests)")
+                        help="tiny subset, 64x64, narrow networks, 16x16 patches, 4 epochs "
+                             "(laptops, the tests)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"(default: {DEFAULTS.epochs}; quick: {QUICK['epochs']})")
     parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,
@@ -135,9 +139,10 @@ def parse_args(argv=None):
     parser.add_argument("--generator", choices=GENERATORS, default=DEFAULTS.generator,
                         help=f"U-Net, or the same network without skips (paper, figure 5) "
                              f"(default: {DEFAULTS.generator})")
-    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=DEFAULTS.patch_size,
+    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=None,
                         help="D's receptive field in pixels: 1 (PixelGAN) to 286 (ImageGAN) "
-                             f"(paper, table 3) (default: {DEFAULTS.patch_size})")
+                             f"(paper, table 3) (default: {DEFAULTS.patch_size}; quick: "
+                             f"{QUICK['patch_size']})")
     parser.add_argument("--ngf", type=int, default=None,
                         help=f"generator width (default: {DEFAULTS.ngf}; quick: {QUICK['ngf']})")
     parser.add_argument("--norm", default=DEFAULTS.norm, choices=NORMS,
@@ -166,13 +171,15 @@ def make_config(args):
         sizes["epochs"] = args.epochs
     if args.ngf is not None:
         sizes["ngf"] = args.ngf
+    if args.patch is not None:
+        sizes["patch_size"] = args.patch
     data_name = args.data if args.data in ("anime", "synthetic") else Path(args.data).name
     run_name = f"exercise3_{data_name}" + ("_quick" if args.quick else "")
     out = args.out or PROJECT_ROOT / "runs" / run_name
     settings = dict(out_dir=str(out), batch_size=args.batch_size, lr=args.lr,
                     lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
                     objective=args.objective, generator=args.generator,
-                    patch_size=args.patch, workers=args.workers, cache=args.cache,
+                    workers=args.workers, cache=args.cache,
                     seed=args.seed, device=args.device, **sizes)
     config = TrainConfig(**settings)  # checks every setting before any data is drawn
     return replace(config, data_root=str(find_data(args.data, config.image_size)))
