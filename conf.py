@@ -59,6 +59,24 @@ ONNXRUNTIME_WEB_FILES = ("ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.as
 if all((ONNXRUNTIME_WEB_DIR / name).is_file() for name in ONNXRUNTIME_WEB_FILES):
     tags.add("onnxruntime_web")  # noqa: F821 (Sphinx defines tags for conf.py)
 
+# The GPU tables of the Performance page: benchmarks/gpu_proof.py writes them on a GPU. Until it
+# has, each file says so in its first line, and the page shows one sentence in their place.
+GPU_RESULTS = "_performance_*_gpu.txt"
+NOT_MEASURED = "Not measured yet"
+
+
+def gpu_results_measured(folder):
+    """True when ``folder`` holds the GPU results and each one is a measurement."""
+    results = sorted(Path(folder).glob(GPU_RESULTS))
+    return bool(results) and not any(path.read_text().startswith(NOT_MEASURED)
+                                     for path in results)
+
+
+def show_gpu_results(app, config):
+    """The ``gpu_measured`` tag, for the Performance page's ``.. only::`` blocks."""
+    if gpu_results_measured(Path(app.srcdir)):
+        app.tags.add("gpu_measured")
+
 
 OFFICIAL_WEIGHTS = "the official pretrained weights"  # what a made-later file needs, unless told
 
@@ -193,6 +211,7 @@ def setup(app):
     app.add_config_value("repository_url", "", "html", types=[str])
     app.add_config_value("repository_branch", "main", "html", types=[str])
     app.connect("config-inited", use_repository)
+    app.connect("config-inited", show_gpu_results)
     app.add_directive("figure-if-made", FigureIfMade)
     app.add_directive("literalinclude-if-made", LiteralIncludeIfMade)
     app.add_directive("notebook", NotebookLinks)
