@@ -5,6 +5,7 @@ Pages live in docs/; this file sits at the repository root so instructors find i
 Figures come from ``python docs/make_figures.py``; the build itself runs no model.
 """
 
+import posixpath
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.images import Figure
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
+from sphinx.util.osutil import relative_uri
 from sphinx.util.docutils import SphinxDirective
 
 project = "Pix2Pix: image-to-image translation with conditional GANs"
@@ -194,6 +196,26 @@ class NotebookLinks(SphinxDirective):
         return [buttons]
 
 
+def link_figures_to_full_size(app, doctree, docname):
+    """Wrap every figure's image in a link to its file, as Sphinx does for resized images only.
+
+    A figure drawn for a 1280 px screen shrinks to a third of its size on a phone; a tap on it
+    opens the image alone, where the phone's own zoom reads its smallest labels.
+    """
+    if app.builder.format != "html":
+        return
+    images = relative_uri(app.builder.get_target_uri(docname), "_images")
+    for figure in doctree.findall(nodes.figure):
+        for image in list(figure.findall(nodes.image)):
+            if isinstance(image.parent, nodes.reference) or image["uri"] not in app.env.images:
+                continue
+            _, name = app.env.images[image["uri"]]  # the file's name in _images/
+            link = nodes.reference("", "", internal=True, classes=["full-size"],
+                                   refuri=posixpath.join(images, name))
+            image.replace_self(link)
+            link.append(image)
+
+
 def copy_painter(app, exception):
     """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
     if exception is not None or app.builder.format != "html" or not app.tags.has(
@@ -215,4 +237,5 @@ def setup(app):
     app.add_directive("figure-if-made", FigureIfMade)
     app.add_directive("literalinclude-if-made", LiteralIncludeIfMade)
     app.add_directive("notebook", NotebookLinks)
+    app.connect("doctree-resolved", link_figures_to_full_size)
     app.connect("build-finished", copy_painter)

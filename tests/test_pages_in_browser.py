@@ -31,7 +31,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}  # a common phone's CSS viewport
 # words about how the course is made, not about pix2pix: a page speaks to students only
-INTERNAL_WORDING = re.compile(r"\b(?:[Ii]ssues?|[Tt]ickets?|TODO|[Tt]he team|CI|[Ss]essions?)\b")
+INTERNAL_WORDING = re.compile(r"\b(?:[Ii]ssues?|[Tt]ickets?|TODO|[Tt]he team|CI|[Ss]essions?|"
+                              r"[Gg]oals?|not met|GPU proof|Not measured yet)\b")
+PAGE_SOURCE = re.compile(r"\bdocs/\w+\.rst\b")  # a student knows a page by its title and link
 
 
 def missing(reason):
@@ -144,6 +146,8 @@ PHONE_FACTS = """() => {
     : [];
   const text = document.body.cloneNode(true);
   text.querySelectorAll("script, style, noscript").forEach(el => el.remove());
+  const prose = text.cloneNode(true);  // without the code and the printouts
+  prose.querySelectorAll("pre").forEach(el => el.remove());
   return {
     scrollWidth: document.documentElement.scrollWidth, width, cutOff,
     linksBelowArticle: below.map(a => a.href.split("#")[0]),
@@ -152,6 +156,12 @@ PHONE_FACTS = """() => {
       return !(caption && caption.textContent.trim()) && !img.alt.trim();
     }).map(img => img.src),
     text: text.textContent,
+    prose: prose.textContent,
+    figures: [...document.querySelectorAll("article figure img")].filter(isShown).map(img => ({
+      src: img.src, width: img.getBoundingClientRect().width, natural: img.naturalWidth,
+      column: img.closest("figure").parentElement.clientWidth,  // the text's width there
+      link: img.closest("a.full-size")?.href ?? null,
+      phoneVariant: !!img.closest("figure.phone-screen")})),
   };
 }"""
 
@@ -187,6 +197,33 @@ def test_every_page_ends_with_previous_and_next_in_reading_order(site, browser, 
         assert below == expected, f"{name}: pages linked below the text {below}, not {expected}"
 
 
+def test_every_figure_spans_a_phone_and_opens_full_size_on_a_tap(on_a_phone):
+    shown = 0
+    for name, facts in on_a_phone.items():
+        for figure in facts["figures"]:
+            what = f"{name}: {figure['src'].rsplit('/', 1)[1]}"
+            assert figure["width"] >= 0.95 * figure["column"], (
+                f"{what} is {figure['width']:.0f} px wide, the text {figure['column']} px")
+            assert figure["link"] == figure["src"], f"{what}: a tap opens {figure['link']}"
+            if figure["phoneVariant"]:  # drawn narrow: its labels keep most of their size
+                assert figure["width"] >= 0.7 * figure["natural"], what
+            shown += 1
+    assert shown >= 15  # the figures of this copy: those of the official weights come on top
+
+
+def test_a_figure_drawn_for_both_screens_shows_the_one_that_fits(site, browser):
+    base, _ = site
+    screens = ((PHONE, "phone-screen"), ({"width": 1280, "height": 900}, "wide-screen"))
+    for viewport, fits in screens:
+        page = browser.new_page(viewport=viewport)
+        page.goto(base + "exercise3.html", wait_until="load")
+        shown = page.eval_on_selector_all(
+            "figure.phone-screen, figure.wide-screen",
+            "figures => figures.filter(f => f.checkVisibility()).map(f => f.className)")
+        assert len(shown) == 2 and all(fits in classes for classes in shown), (viewport, shown)
+        page.close()
+
+
 def test_every_image_has_a_caption_or_alt_text(on_a_phone):
     for name, facts in on_a_phone.items():
         assert facts["unexplainedImages"] == [], f"{name}: images without caption or alt text"
@@ -196,6 +233,8 @@ def test_no_page_speaks_of_how_the_course_is_made(on_a_phone):
     for name, facts in on_a_phone.items():
         found = [match.group(0) for match in INTERNAL_WORDING.finditer(facts["text"])]
         assert found == [], f"{name} says {found}"
+        cited = PAGE_SOURCE.findall(facts["prose"])
+        assert cited == [], f"{name} cites page sources {cited}: link the page instead"
 
 
 def test_every_page_has_loaded_images_and_no_console_errors(site, browser):
