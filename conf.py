@@ -38,6 +38,7 @@ html_title = "Pix2Pix course"
 # without a value the theme's script logs an error on every page
 html_context = {"default_mode": "light"}
 html_static_path = ["docs/_static"]
+html_favicon = "docs/_static/favicon.svg"  # a sketch and its colouring; browsers ask for one
 html_css_files = ["course.css"]  # the course's few style rules, explained in the file
 nitpicky = True
 
@@ -216,6 +217,23 @@ def link_figures_to_full_size(app, doctree, docname):
             link.append(image)
 
 
+# The theme loads Font Awesome's "SVG + JS" bundle of every icon (1.5 MB on every page) so that a
+# site can add icons of its own. Its style sheet already draws the theme's few icons (menu,
+# search, contents, light/dark) from Font Awesome's icon fonts, loaded once per visit (about
+# 130 kB). The course adds no icon of its own: the build leaves an empty script in its place.
+ICON_SCRIPT = Path("_static") / "scripts" / "fontawesome.js"
+
+
+def empty_icon_script(app, exception):
+    """Replace the theme's 1.5 MB icon script (and its source map) with an empty one."""
+    if exception is not None or app.builder.format != "html":
+        return
+    script = Path(app.outdir) / ICON_SCRIPT
+    if script.is_file():
+        script.write_text("/* emptied by conf.py: the theme's style sheet draws its icons */\n")
+        script.with_name(script.name + ".map").unlink(missing_ok=True)
+
+
 def copy_painter(app, exception):
     """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
     if exception is not None or app.builder.format != "html" or not app.tags.has(
@@ -239,3 +257,4 @@ def setup(app):
     app.add_directive("notebook", NotebookLinks)
     app.connect("doctree-resolved", link_figures_to_full_size)
     app.connect("build-finished", copy_painter)
+    app.connect("build-finished", empty_icon_script)

@@ -91,13 +91,13 @@ def open_page(browser, url):
     problems = []
 
     def on_console(message):
-        # a failed load is reported with its URL by on_response, which can leave out the
-        # favicon.ico every browser asks for on its own
+        # a failed load is reported with its URL by on_response (the favicon included: a
+        # browser asks for /favicon.ico when a page names no icon)
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             problems.append(f"console: {message.text}")
 
     def on_response(response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             problems.append(f"HTTP {response.status}: {response.url}")
 
     page.on("console", on_console)
@@ -320,6 +320,27 @@ def test_exercise_pages_offer_their_notebooks_and_no_colab_while_the_repository_
         assert page.locator("a[href*='colab.research.google.com']").count() == 0, name
         assert problems == []
         page.close()
+
+
+def test_pages_are_light_and_draw_the_theme_icons_from_its_font(site, browser):
+    base, build = site
+    assert (build / "_static" / "scripts" / "fontawesome.js").stat().st_size < 1_000  # emptied
+    page = browser.new_page(viewport=PHONE)  # the phone's header shows the most icons
+    loaded = []
+    page.on("requestfinished", lambda request: loaded.append(request.sizes()["responseBodySize"]))
+    page.goto(base + "summary.html", wait_until="networkidle")
+    assert sum(loaded) < 1_000_000, f"summary.html loads {sum(loaded):,} bytes"
+    icons = page.eval_on_selector_all("i.fa-solid", """icons => icons
+        .filter(i => i.checkVisibility()).map(i => {
+          const glyph = getComputedStyle(i, "::before");
+          return {font: glyph.fontFamily, drawn: glyph.content !== "none" && i.offsetWidth > 8};
+        })""")
+    assert len(icons) >= 3 and all(icon["drawn"] and "Font Awesome" in icon["font"]
+                                   for icon in icons), icons
+    icon_url = page.eval_on_selector("link[rel='icon']", "link => link.href")
+    with urllib.request.urlopen(icon_url) as response:
+        assert b"<svg" in response.read()
+    page.close()
 
 
 def test_landing_page_screenshot_is_kept(site, browser):
