@@ -5,6 +5,7 @@ Pages live in docs/; this file sits at the repository root so instructors find i
 Figures come from ``python docs/make_figures.py``; the build itself runs no model.
 """
 
+import posixpath
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from docutils.parsers.rst import directives
 from docutils.parsers.rst.directives.images import Figure
 from sphinx import addnodes
 from sphinx.directives.code import LiteralInclude
+from sphinx.util.osutil import relative_uri
 from sphinx.util.docutils import SphinxDirective
 
 project = "Pix2Pix: image-to-image translation with conditional GANs"
@@ -36,6 +38,7 @@ html_title = "Pix2Pix course"
 # without a value the theme's script logs an error on every page
 html_context = {"default_mode": "light"}
 html_static_path = ["docs/_static"]
+html_favicon = "docs/_static/favicon.svg"  # a sketch and its colouring; browsers ask for one
 html_css_files = ["course.css"]  # the course's few style rules, explained in the file
 nitpicky = True
 
@@ -58,6 +61,24 @@ ONNXRUNTIME_WEB_DIR = Path(__file__).parent / "node_modules" / "onnxruntime-web"
 ONNXRUNTIME_WEB_FILES = ("ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm")
 if all((ONNXRUNTIME_WEB_DIR / name).is_file() for name in ONNXRUNTIME_WEB_FILES):
     tags.add("onnxruntime_web")  # noqa: F821 (Sphinx defines tags for conf.py)
+
+# The GPU tables of the Performance page: benchmarks/gpu_proof.py writes them on a GPU. Until it
+# has, each file says so in its first line, and the page shows one sentence in their place.
+GPU_RESULTS = "_performance_*_gpu.txt"
+NOT_MEASURED = "Not measured yet"
+
+
+def gpu_results_measured(folder):
+    """True when ``folder`` holds the GPU results and each one is a measurement."""
+    results = sorted(Path(folder).glob(GPU_RESULTS))
+    return bool(results) and not any(path.read_text().startswith(NOT_MEASURED)
+                                     for path in results)
+
+
+def show_gpu_results(app, config):
+    """The ``gpu_measured`` tag, for the Performance page's ``.. only::`` blocks."""
+    if gpu_results_measured(Path(app.srcdir)):
+        app.tags.add("gpu_measured")
 
 
 OFFICIAL_WEIGHTS = "the official pretrained weights"  # what a made-later file needs, unless told
@@ -176,6 +197,43 @@ class NotebookLinks(SphinxDirective):
         return [buttons]
 
 
+def link_figures_to_full_size(app, doctree, docname):
+    """Wrap every figure's image in a link to its file, as Sphinx does for resized images only.
+
+    A figure drawn for a 1280 px screen shrinks to a third of its size on a phone; a tap on it
+    opens the image alone, where the phone's own zoom reads its smallest labels.
+    """
+    if app.builder.format != "html":
+        return
+    images = relative_uri(app.builder.get_target_uri(docname), "_images")
+    for figure in doctree.findall(nodes.figure):
+        for image in list(figure.findall(nodes.image)):
+            if isinstance(image.parent, nodes.reference) or image["uri"] not in app.env.images:
+                continue
+            _, name = app.env.images[image["uri"]]  # the file's name in _images/
+            link = nodes.reference("", "", internal=True, classes=["full-size"],
+                                   refuri=posixpath.join(images, name))
+            image.replace_self(link)
+            link.append(image)
+
+
+# The theme loads Font Awesome's "SVG + JS" bundle of every icon (1.5 MB on every page) so that a
+# site can add icons of its own. Its style sheet already draws the theme's few icons (menu,
+# search, contents, light/dark) from Font Awesome's icon fonts, loaded once per visit (about
+# 130 kB). The course adds no icon of its own: the build leaves an empty script in its place.
+ICON_SCRIPT = Path("_static") / "scripts" / "fontawesome.js"
+
+
+def empty_icon_script(app, exception):
+    """Replace the theme's 1.5 MB icon script (and its source map) with an empty one."""
+    if exception is not None or app.builder.format != "html":
+        return
+    script = Path(app.outdir) / ICON_SCRIPT
+    if script.is_file():
+        script.write_text("/* emptied by conf.py: the theme's style sheet draws its icons */\n")
+        script.with_name(script.name + ".map").unlink(missing_ok=True)
+
+
 def copy_painter(app, exception):
     """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
     if exception is not None or app.builder.format != "html" or not app.tags.has(
@@ -193,7 +251,10 @@ def setup(app):
     app.add_config_value("repository_url", "", "html", types=[str])
     app.add_config_value("repository_branch", "main", "html", types=[str])
     app.connect("config-inited", use_repository)
+    app.connect("config-inited", show_gpu_results)
     app.add_directive("figure-if-made", FigureIfMade)
     app.add_directive("literalinclude-if-made", LiteralIncludeIfMade)
     app.add_directive("notebook", NotebookLinks)
+    app.connect("doctree-resolved", link_figures_to_full_size)
     app.connect("build-finished", copy_painter)
+    app.connect("build-finished", empty_icon_script)

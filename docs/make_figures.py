@@ -60,8 +60,8 @@ from pix2pix.paths import (FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR,
                            this_checkout_environment)
 from pix2pix.probes import feature_maps, receptive_field
 from pix2pix.datasets.synthetic import write_synthetic_dataset
-from pix2pix.train import LOG_NAME, milestone_epochs
-from pix2pix.figures.training import save_jitter_figure, save_patch_verdicts
+from pix2pix.train import LOG_NAME, milestone_epochs, read_log
+from pix2pix.figures.training import save_jitter_figure, save_loss_curves, save_patch_verdicts
 
 FIGURE_DIR = PROJECT_ROOT / "docs" / "figures"
 EXERCISES = PROJECT_ROOT / "exercises"
@@ -287,11 +287,20 @@ def make_shapes_figures(out, run):
     sketch, target = held_out_pair(config, SKETCH_PAIR)
     drawn = [translate_held_out(load_trained_generator(run / f"generator_epoch_{epoch}.pt")[0],
                                 [sketch])[0] for epoch in milestones]
-    save_image_grid([[sketch, *drawn, target]], out / "exercise3_sketch_epochs.png",
-                    column_titles=["held-out sketch (x)", *[f"epoch {e}" for e in milestones],
-                                   "target (y)"],
+    pictures = [sketch, *drawn, target]
+    titles = ["held-out sketch (x)", *[f"epoch {e}" for e in milestones], "target (y)"]
+    save_image_grid([pictures], out / "exercise3_sketch_epochs.png", column_titles=titles,
                     title=f"One held-out sketch, drawn by G at each milestone of the "
                           f"{config.epochs}-epoch shapes run", legend=False)
+    # the phone's variant: two pictures a row, so that each keeps a third of a phone's width
+    save_image_grid([pictures[i:i + 2] for i in range(0, len(pictures), 2)],
+                    out / "exercise3_sketch_epochs_phone.png",
+                    column_titles=[titles[i:i + 2] for i in range(0, len(titles), 2)],
+                    title=f"{config.epochs}-epoch shapes run", legend=False)
+    with tempfile.TemporaryDirectory() as folder:  # drawn, then made small as the copies are
+        drawn_curves = Path(folder) / "losses.png"
+        save_loss_curves(read_log(run), drawn_curves, stacked=True)
+        written.append(copy_figure(drawn_curves, out / "exercise3_shapes_losses_phone.png"))
     sketches = [held_out_pair(config, index)[0] for index in HERO_PAIRS]
     generator, _ = load_trained_generator(run)
     save_image_grid([sketches, translate_held_out(generator, sketches)], out / "hero.png",
@@ -299,7 +308,8 @@ def make_shapes_figures(out, run):
                     title=f"pix2pix trained from scratch on a CPU: {config.epochs} epochs on "
                           f"the course's shapes ({config.image_size}×{config.image_size}), "
                           "sketches it never trained on", legend=False)
-    return written + [out / "exercise3_sketch_epochs.png", out / "hero.png"]
+    return written + [out / "exercise3_sketch_epochs.png",
+                      out / "exercise3_sketch_epochs_phone.png", out / "hero.png"]
 
 
 def load_discriminator(run):

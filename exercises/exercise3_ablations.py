@@ -14,8 +14,8 @@ Command (from any directory):
 
 Expected output: one training run per variant (progress bars, one line per epoch), then a table
 per study -- held-out L1 and PSNR, the colour-histogram intersection with the targets in CIE Lab
-(the paper's table 2) inside the shapes and over the whole image, and the sharpness relative to
-the targets' -- and the goal line: how much of the colour gap that l1 leaves l1+cgan closes.
+(the table in the paper's figure 7) inside the shapes and over the whole image, and the
+sharpness relative to the targets' -- and the goal line: how much of the colour gap that l1 leaves l1+cgan closes.
 In ``--out``: ``data/`` (the ambiguous set, in the paired layout), one run folder per variant
 (``l1/``, ``cgan/``, ``l1+cgan/`` ..., each readable by
 pix2pix.checkpoints.load_trained_generator), ``<study>.png`` (the same held-out inputs in every
@@ -120,8 +120,8 @@ def train_variant(name, data_root, out, epochs, workers):
 # -----------------------------------------------------------------------------
 # ## 2. Measure each variant on the same held-out pairs
 #
-# L1 and PSNR reward the average answer; the colour-histogram intersection (the paper's table 2)
-# and the sharpness relative to the targets show what averaging loses.
+# L1 and PSNR reward the average answer; the colour-histogram intersection (the table in the
+# paper's figure 7) and the sharpness relative to the targets show what averaging loses.
 
 # %%
 def held_out_pairs(data_root):

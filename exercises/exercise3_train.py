@@ -85,8 +85,10 @@ DEFAULTS = TrainConfig()
 # loader processes: one core stays with the training loop; more processes than cores only
 # slow a laptop down, and a GPU near 1,500 images/s needs about eight (docs/performance.rst)
 WORKERS = min(8, max(1, (os.cpu_count() or 2) - 1))
-# --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes in a minute
-QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit=16)
+# --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes quickly;
+# a 16x16 PatchGAN, which is to 64x64 images what the paper's 70x70 is to 256x256
+QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, patch_size=16, train_limit=160,
+             val_limit=16)
 # --quick on OpenMoji: every training drawing (the first 160 by name are all keycaps and arrows),
 # in batches of 16, which a CPU runs twice as fast per image as batches of 4; under 2 minutes
 QUICK_OPENMOJI = dict(QUICK, epochs=2, batch_size=16, train_limit=None, val_limit=None)
@@ -143,7 +145,8 @@ def find_data(args, image_size):
 # ## 2. The run's settings
 #
 # The flags become a `TrainConfig`, which checks every setting before any data is read.
-# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, 4 epochs.
+# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, a 16x16 PatchGAN,
+# 4 epochs.
 
 # %%
 def parse_args(argv=None):
@@ -162,8 +165,9 @@ def parse_args(argv=None):
     parser.add_argument("--output-nc", type=int, choices=IMAGE_CHANNELS, default=None,
                         help="channels of y: 1 (grey) or 3 (default: as its files store them)")
     parser.add_argument("--quick", action="store_true",
-                        help="64x64, narrow networks: 4 epochs on a tiny subset, or on openmoji "
-                             "2 epochs on every pair in batches of 16 (laptops, the tests)")
+                        help="64x64, narrow networks, 16x16 patches: 4 epochs on a tiny subset, "
+                             "or on openmoji 2 epochs on every pair in batches of 16 (laptops, "
+                             "the tests)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"(default: {DEFAULTS.epochs}; quick: {QUICK['epochs']}, on openmoji "
                              f"{QUICK_OPENMOJI['epochs']})")
@@ -192,9 +196,10 @@ def parse_args(argv=None):
     parser.add_argument("--generator", choices=GENERATORS, default=DEFAULTS.generator,
                         help=f"U-Net, or the same network without skips (paper, figure 5) "
                              f"(default: {DEFAULTS.generator})")
-    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=DEFAULTS.patch_size,
+    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=None,
                         help="D's receptive field in pixels: 1 (PixelGAN) to 286 (ImageGAN) "
-                             f"(paper, table 3) (default: {DEFAULTS.patch_size})")
+                             f"(paper, table 3) (default: {DEFAULTS.patch_size}; quick: "
+                             f"{QUICK['patch_size']})")
     parser.add_argument("--ngf", type=int, default=None,
                         help=f"generator width (default: {DEFAULTS.ngf}; quick: {QUICK['ngf']})")
     parser.add_argument("--ndf", type=int, default=None,
@@ -225,16 +230,16 @@ def make_config(args):
     sizes = {}
     if args.quick:
         sizes = dict(QUICK_OPENMOJI if args.data == "openmoji" else QUICK)
-    for name in ("epochs", "batch_size", "image_size", "ngf", "ndf"):
-        if getattr(args, name) is not None:  # a flag given overrides the preset
-            sizes[name] = getattr(args, name)
+    flags = dict(epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size,
+                 ngf=args.ngf, ndf=args.ndf, patch_size=args.patch)
+    sizes.update({name: value for name, value in flags.items() if value is not None})
     data_name = args.data if args.data in NAMED_DATA else Path(args.data).name
     run_name = f"exercise3_{data_name}" + ("_quick" if args.quick else "")
     out = args.out or PROJECT_ROOT / "runs" / run_name
     settings = dict(out_dir=str(out), lr=args.lr,
                     lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
                     objective=args.objective, generator=args.generator,
-                    patch_size=args.patch, workers=args.workers, cache=args.cache,
+                    workers=args.workers, cache=args.cache,
                     seed=args.seed, device=args.device, direction=args.direction,
                     load_size=args.load_size, **sizes)
     config = TrainConfig(**settings)  # checks every setting before any data is drawn

@@ -1,9 +1,9 @@
 """Numbers that judge a generator on held-out pairs: L1, PSNR, colour distribution, sharpness.
 
 L1 and PSNR ask "how close is each pixel to the target?", and reward the blurry average that L1
-training produces. The paper therefore also compares *distributions* (section 4.2, table 2):
-how often each colour occurs in the outputs against the targets, as the intersection of their
-histograms in CIE Lab. A model that paints every ambiguous pixel in a muddy average colour
+training produces. The paper therefore also compares *distributions* (section 4.2, the table
+inset in figure 7): how often each colour occurs in the outputs against the targets, as the
+intersection of their histograms in CIE Lab. A model that paints every ambiguous pixel in a muddy average colour
 scores well on L1 and badly here. Sharpness, the mean gradient magnitude of the lightness, says
 whether edges and textures survived. Used by :mod:`pix2pix.train` (L1 and PSNR after every
 epoch) and ``exercises/exercise3_ablations.py`` (all four).
@@ -59,7 +59,7 @@ def evaluate(generator, loader, device, precision=None):
 
 
 def rgb_to_lab(images):
-    """sRGB pictures in CIE L*a*b* (D65 white), the space the paper's table 2 compares in.
+    """sRGB pictures in CIE L*a*b* (D65 white), the space of the paper's figure 7.
 
     Lab is built so that equal distances look about equally different to a person: L* is
     lightness (0 black to 100 white), a* runs green to red, b* blue to yellow.

@@ -52,9 +52,11 @@ def conv_has_bias(norm):
 class DownBlock(nn.Module):
     """One encoder step: LeakyReLU(0.2) -> Conv 4x4 stride 2 -> norm. Halves height and width.
 
-    The outermost block sees the raw image, so it has no activation before it; the paper also
-    leaves out the norm there (nothing to normalise yet) and at the 1x1 bottleneck, where
-    BatchNorm over a single pixel of a single image would zero every activation.
+    The outermost block sees the raw image, so it has no activation before it, and no norm:
+    the paper's one exception to its Conv-BatchNorm-ReLU layers (appendix 6.1.1). The 1x1
+    bottleneck has no norm either, which is the official code's choice (its innermost block),
+    not the paper's, and so the official weights' layout: BatchNorm over a single pixel of a
+    single image would zero every activation.
     """
 
     def __init__(self, in_channels, out_channels, norm, activation=True, normalize=True):

@@ -55,3 +55,30 @@ def test_a_missing_figure_is_a_framed_box_then_the_figure_once_made(tmp_path):
     assert "made-later" not in html
     assert 'alt="six labels above six photos."' in html and "The grid." in html
     assert "sparse: 13.7%" in html
+
+
+GPU_PAGE = """Speed
+=====
+
+.. only:: gpu_measured
+
+   .. literalinclude:: _performance_train_gpu.txt
+
+.. only:: not gpu_measured
+
+   No GPU has measured this copy yet.
+"""
+
+
+def test_gpu_tables_replace_the_sentence_once_every_file_is_a_measurement(tmp_path):
+    source, out = tmp_path / "docs", tmp_path / "html"
+    source.mkdir()
+    (source / "index.rst").write_text(GPU_PAGE)
+    (source / "_performance_train_gpu.txt").write_text("Not measured yet: no GPU has run it.\n")
+    (source / "_performance_run_gpu.txt").write_text("run: 1500 img/s\n")
+    words = text(build(source, out))
+    assert "No GPU has measured this copy yet." in words and "Not measured" not in words
+
+    (source / "_performance_train_gpu.txt").write_text("bf16 1612\n")
+    words = text(build(source, out))  # the same output folder, as an instructor rebuilds
+    assert "bf16 1612" in words and "No GPU has measured" not in words

@@ -88,7 +88,8 @@ def test_the_training_group_draws_from_a_shapes_run_and_an_ablation_run(make_fig
     out.mkdir()
     written = make_figures.make_training_figures(out, None, None, train=True)
     names = ["exercise3_shapes_early.png", "exercise3_shapes_late.png",
-             "exercise3_shapes_losses.png", "exercise3_sketch_epochs.png", "hero.png",
+             "exercise3_shapes_losses.png", "exercise3_shapes_losses_phone.png",
+             "exercise3_sketch_epochs.png", "exercise3_sketch_epochs_phone.png", "hero.png",
              "ablation_objective.png", "ablation_curves.png", "ablation_regimes.png",
              "ambiguous_pair.png",
              "_ablation_results.txt", "patchgan_verdicts.png"]

@@ -31,7 +31,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 PHONE = {"width": 390, "height": 844}  # a common phone's CSS viewport
 # words about how the course is made, not about pix2pix: a page speaks to students only
-INTERNAL_WORDING = re.compile(r"\b(?:[Ii]ssues?|[Tt]ickets?|TODO|[Tt]he team|CI|[Ss]essions?)\b")
+INTERNAL_WORDING = re.compile(r"\b(?:[Ii]ssues?|[Tt]ickets?|TODO|[Tt]he team|CI|[Ss]essions?|"
+                              r"[Gg]oals?|not met|GPU proof|Not measured yet)\b")
+PAGE_SOURCE = re.compile(r"\bdocs/\w+\.rst\b")  # a student knows a page by its title and link
 
 
 def missing(reason):
@@ -89,13 +91,13 @@ def open_page(browser, url):
     problems = []
 
     def on_console(message):
-        # a failed load is reported with its URL by on_response, which can leave out the
-        # favicon.ico every browser asks for on its own
+        # a failed load is reported with its URL by on_response (the favicon included: a
+        # browser asks for /favicon.ico when a page names no icon)
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             problems.append(f"console: {message.text}")
 
     def on_response(response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        if response.status >= 400:
             problems.append(f"HTTP {response.status}: {response.url}")
 
     page.on("console", on_console)
@@ -144,6 +146,8 @@ PHONE_FACTS = """() => {
     : [];
   const text = document.body.cloneNode(true);
   text.querySelectorAll("script, style, noscript").forEach(el => el.remove());
+  const prose = text.cloneNode(true);  // without the code and the printouts
+  prose.querySelectorAll("pre").forEach(el => el.remove());
   return {
     scrollWidth: document.documentElement.scrollWidth, width, cutOff,
     linksBelowArticle: below.map(a => a.href.split("#")[0]),
@@ -152,6 +156,12 @@ PHONE_FACTS = """() => {
       return !(caption && caption.textContent.trim()) && !img.alt.trim();
     }).map(img => img.src),
     text: text.textContent,
+    prose: prose.textContent,
+    figures: [...document.querySelectorAll("article figure img")].filter(isShown).map(img => ({
+      src: img.src, width: img.getBoundingClientRect().width, natural: img.naturalWidth,
+      column: img.closest("figure").parentElement.clientWidth,  // the text's width there
+      link: img.closest("a.full-size")?.href ?? null,
+      phoneVariant: !!img.closest("figure.phone-screen")})),
   };
 }"""
 
@@ -187,6 +197,33 @@ def test_every_page_ends_with_previous_and_next_in_reading_order(site, browser, 
         assert below == expected, f"{name}: pages linked below the text {below}, not {expected}"
 
 
+def test_every_figure_spans_a_phone_and_opens_full_size_on_a_tap(on_a_phone):
+    shown = 0
+    for name, facts in on_a_phone.items():
+        for figure in facts["figures"]:
+            what = f"{name}: {figure['src'].rsplit('/', 1)[1]}"
+            assert figure["width"] >= 0.95 * figure["column"], (
+                f"{what} is {figure['width']:.0f} px wide, the text {figure['column']} px")
+            assert figure["link"] == figure["src"], f"{what}: a tap opens {figure['link']}"
+            if figure["phoneVariant"]:  # drawn narrow: its labels keep most of their size
+                assert figure["width"] >= 0.7 * figure["natural"], what
+            shown += 1
+    assert shown >= 15  # the figures of this copy: those of the official weights come on top
+
+
+def test_a_figure_drawn_for_both_screens_shows_the_one_that_fits(site, browser):
+    base, _ = site
+    screens = ((PHONE, "phone-screen"), ({"width": 1280, "height": 900}, "wide-screen"))
+    for viewport, fits in screens:
+        page = browser.new_page(viewport=viewport)
+        page.goto(base + "exercise3.html", wait_until="load")
+        shown = page.eval_on_selector_all(
+            "figure.phone-screen, figure.wide-screen",
+            "figures => figures.filter(f => f.checkVisibility()).map(f => f.className)")
+        assert len(shown) == 2 and all(fits in classes for classes in shown), (viewport, shown)
+        page.close()
+
+
 def test_every_image_has_a_caption_or_alt_text(on_a_phone):
     for name, facts in on_a_phone.items():
         assert facts["unexplainedImages"] == [], f"{name}: images without caption or alt text"
@@ -196,6 +233,8 @@ def test_no_page_speaks_of_how_the_course_is_made(on_a_phone):
     for name, facts in on_a_phone.items():
         found = [match.group(0) for match in INTERNAL_WORDING.finditer(facts["text"])]
         assert found == [], f"{name} says {found}"
+        cited = PAGE_SOURCE.findall(facts["prose"])
+        assert cited == [], f"{name} cites page sources {cited}: link the page instead"
 
 
 def test_every_page_has_loaded_images_and_no_console_errors(site, browser):
@@ -267,7 +306,8 @@ def test_exercise_pages_offer_their_notebooks_and_no_colab_while_the_repository_
         site, browser):
     base, _ = site
     pages = {"exercise1.html": ["exercise1.ipynb"], "exercise2.html": ["exercise2.ipynb"],
-             "exercise3.html": ["exercise3.ipynb", "exercise3_ablations.ipynb"]}
+             "exercise3.html": ["exercise3.ipynb"],
+             "exercise3_ablations.html": ["exercise3_ablations.ipynb"]}
     for name, notebooks in pages.items():
         page, problems = open_page(browser, base + name)
         buttons = page.locator("a.download", has_text="Download notebook")
@@ -280,6 +320,27 @@ def test_exercise_pages_offer_their_notebooks_and_no_colab_while_the_repository_
         assert page.locator("a[href*='colab.research.google.com']").count() == 0, name
         assert problems == []
         page.close()
+
+
+def test_pages_are_light_and_draw_the_theme_icons_from_its_font(site, browser):
+    base, build = site
+    assert (build / "_static" / "scripts" / "fontawesome.js").stat().st_size < 1_000  # emptied
+    page = browser.new_page(viewport=PHONE)  # the phone's header shows the most icons
+    loaded = []
+    page.on("requestfinished", lambda request: loaded.append(request.sizes()["responseBodySize"]))
+    page.goto(base + "summary.html", wait_until="networkidle")
+    assert sum(loaded) < 1_000_000, f"summary.html loads {sum(loaded):,} bytes"
+    icons = page.eval_on_selector_all("i.fa-solid", """icons => icons
+        .filter(i => i.checkVisibility()).map(i => {
+          const glyph = getComputedStyle(i, "::before");
+          return {font: glyph.fontFamily, drawn: glyph.content !== "none" && i.offsetWidth > 8};
+        })""")
+    assert len(icons) >= 3 and all(icon["drawn"] and "Font Awesome" in icon["font"]
+                                   for icon in icons), icons
+    icon_url = page.eval_on_selector("link[rel='icon']", "link => link.href")
+    with urllib.request.urlopen(icon_url) as response:
+        assert b"<svg" in response.read()
+    page.close()
 
 
 def test_landing_page_screenshot_is_kept(site, browser):

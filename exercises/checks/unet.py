@@ -155,7 +155,7 @@ def unet_parameter_count(student):
                       "with the docstrings")
 
 
-@check("BatchNorm exactly where the paper has it")
+@check("BatchNorm where the official code has it")
 def unet_norm_layers(student):
     """Every encoder block but the outermost and the bottleneck, and every decoder block, holds
     one BatchNorm2d.

@@ -48,17 +48,19 @@ def save_sample_grid(input_images, fake_images, target_images, path, title=""):
     save_figure(figure, path)
 
 
-def save_loss_curves(records, path):
+def save_loss_curves(records, path, stacked=False):
     """The numbers of the per-epoch log, one panel per scale.
 
     Args:
         records: the log's rows (dicts with "epoch", "loss_D", "loss_G_GAN", "loss_G_L1", "val_L1",
             "val_PSNR"), oldest first; the adversarial losses are None without a D.
         path: the PNG to write.
+        stacked: the three panels one above the other, narrow enough for a phone's screen
+            (default: side by side).
     """
     epochs = [r["epoch"] for r in records]
-    figure = Figure(figsize=(12, 3.4))
-    gan_axis, l1_axis, psnr_axis = figure.subplots(1, 3)
+    figure = Figure(figsize=(4.6, 8.4) if stacked else (12, 3.4))
+    gan_axis, l1_axis, psnr_axis = figure.subplots(3, 1) if stacked else figure.subplots(1, 3)
     if records and records[0]["loss_D"] is not None:  # None: the L1-only objective, no D
         gan_axis.plot(epochs, [r["loss_D"] for r in records], label="loss_D")
         gan_axis.plot(epochs, [r["loss_G_GAN"] for r in records], label="loss_G_GAN")
