@@ -12,9 +12,9 @@ second or two and exits. Works from any directory. The mechanics live in
 import argparse
 import sys
 
-from pix2pix.errors import run_script
+from pix2pix.errors import FixableError, run_script
 from pix2pix.paths import FACADES_CHECKPOINT
-from pix2pix.weights.download import OFFICIAL_URL, DownloadError, RetryPolicy, install
+from pix2pix.weights.download import OFFICIAL_URL, RetryPolicy, install
 
 EPILOG = f"""\
 mirrors:
@@ -78,11 +78,11 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    policy = RetryPolicy(args.retries, args.retry_wait, args.timeout)
     try:
         install(args.output, urls=args.url or [OFFICIAL_URL], from_file=args.from_file,
-                force=args.force, policy=RetryPolicy(args.retries, args.retry_wait),
-                timeout=args.timeout)
-    except DownloadError as error:
+                force=args.force, policy=policy)
+    except FixableError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

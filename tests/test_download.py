@@ -9,6 +9,7 @@ import errno
 import functools
 import hashlib
 import io
+import os
 import socket
 import subprocess
 import sys
@@ -21,15 +22,16 @@ import torch
 
 import download_pretrained
 from pix2pix import GeneratorConfig, UNetGenerator, count_parameters, init_weights
-from pix2pix.weights.download import (OFFICIAL_PARAMETER_COUNT, RetryPolicy, install, part_path,
-                              sha256_path, verify_checkpoint)
-from pix2pix.weights.official import UntrainedWeightsWarning, to_official_state_dict
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.weights.download import (GENERATOR, RetryPolicy, WantedFile, check_generator,
+                                      install, part_path, sha256_path)
+from pix2pix.weights.official import DOWNLOAD_HINT, UntrainedWeightsWarning, to_official_state_dict
 from tests.trained_weights import as_if_trained
 
 SMALL = GeneratorConfig(ngf=4)
 SMALL_COUNT = count_parameters(UNetGenerator(SMALL))
-small_verify = functools.partial(verify_checkpoint, config=SMALL, parameter_count=SMALL_COUNT)
+SMALL_GENERATOR = WantedFile(GENERATOR.what, functools.partial(check_generator, config=SMALL),
+                             GENERATOR.checking)
 
 
 def official_format_bytes(config=None, trained=True):
@@ -163,7 +165,7 @@ def dest(tmp_path):
 @pytest.fixture
 def cli(monkeypatch, capsys, dest):
     monkeypatch.setattr(download_pretrained, "install",
-                        functools.partial(install, verify=small_verify))
+                        functools.partial(install, wanted=SMALL_GENERATOR))
 
     def run(*args):
         status = download_pretrained.main(
@@ -256,7 +258,7 @@ def test_an_html_page_served_with_200_is_rejected(cli, start_server, dest, paylo
     server = start_server(payload, plan=[serve_bytes(page, content_type)])
     code, out, err = cli("--url", server.url)
     assert code == 1
-    assert "web page (HTML) instead of the checkpoint" in err
+    assert "web page (HTML) instead of the pretrained generator" in err
     assert len(server.ranges) == 1
     assert not dest.exists() and not part_path(dest).exists()
 
@@ -329,8 +331,9 @@ def test_from_file_says_what_the_file_is_and_installs_nothing(cli, tmp_path, des
     code, out, err = cli("--from-file", str(bad))
     assert code == 1
     assert what in err and str(bad) in err and "Traceback" not in err
-    # the student's file, never the temporary copy; never torch's weights_only=False advice
-    assert ".part" not in err and "weights_only" not in err
+    # the student's file, never the temporary copy; never torch's weights_only=False advice;
+    # and not the checkpoint's usual advice to run the script that is running
+    assert ".part" not in err and "weights_only" not in err and DOWNLOAD_HINT not in err
     assert not dest.exists() and not part_path(dest).exists()
 
 
@@ -350,7 +353,7 @@ def test_a_second_run_checks_the_hash_and_makes_no_request(cli, server, dest, pa
     assert cli("--url", server.url)[0] == 0
     code, out, err = cli("--url", server.url)
     assert code == 0
-    assert "Already downloaded and verified" in out
+    assert "Already installed and verified" in out and "--force to fetch it again" in out
     assert len(server.ranges) == 1
     assert_installed(dest, payload)
 
@@ -401,18 +404,65 @@ def test_no_disk_space_is_reported_before_downloading(cli, server, dest, monkeyp
     assert not dest.exists()
 
 
-@pytest.mark.parametrize("error", [errno.EACCES, errno.ENOSPC])
-def test_write_errors_become_one_message(cli, server, dest, monkeypatch, error):
+@pytest.mark.parametrize("error", [errno.EACCES, errno.EROFS])
+def test_a_folder_that_refuses_files_is_reported_before_downloading(cli, server, dest,
+                                                                    monkeypatch, error):
+    def refuse(*args, **kwargs):  # the tests run as root, whom permissions do not stop
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr("pix2pix.paths.tempfile.TemporaryFile", refuse)
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    assert f"Cannot write to {dest.parent} ({os.strerror(error)})" in err
+    assert "--output DIR" in err and "Traceback" not in err
+    assert server.ranges == []  # found before any network traffic
+    assert not dest.exists()
+
+
+def test_an_output_under_a_file_is_reported_before_downloading(cli, server, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder")
+    code, out, err = cli("--url", server.url, "--output", str(notes / "g" / "g.pth"))
+    assert code == 1
+    assert f"lies under {notes}, which is a file, not a folder" in err
+    assert "Traceback" not in err and server.ranges == []
+    assert notes.read_text() == "a file, not a folder"
+
+
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on the disk"),
+                                          (errno.EACCES, "permission denied")])
+def test_a_write_error_during_the_transfer_is_one_message(cli, server, dest, monkeypatch,
+                                                          error, words):
     def refuse(path, *args, **kwargs):
-        raise OSError(error, "refused by the test", str(path))
+        raise OSError(error, os.strerror(error), str(path))
 
     monkeypatch.setattr("pix2pix.weights.download.open", refuse, raising=False)
     code, out, err = cli("--url", server.url)
     assert code == 1
-    expected = "permission denied" if error == errno.EACCES else "No space left"
-    assert expected in err and "Traceback" not in err
-    assert server.ranges == []  # found before any network traffic
+    assert words in err and "Traceback" not in err
     assert not dest.exists()
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://example.org/g.pth", "http://"])
+def test_a_url_that_is_not_a_web_address_is_told_so(cli, dest, url):
+    code, out, err = cli("--url", url)
+    assert code == 1
+    assert f"--url {url} is not a web address" in err and "https://" in err
+    assert "Traceback" not in err and not dest.exists()
+
+
+def test_from_file_given_a_folder_is_told_so_even_when_a_file_is_installed(cli, tmp_path,
+                                                                          dest, payload):
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    (usb / dest.name).write_bytes(payload)
+    assert cli("--from-file", str(usb / dest.name))[0] == 0
+    code, out, err = cli("--from-file", str(usb))  # the folder, not the file in it
+    assert code == 1
+    assert f"--from-file {usb} is a folder, not a file" in err
+    assert f"--from-file {usb / dest.name}" in err
+    assert "Already" not in out
+    assert_installed(dest, payload)
 
 
 def test_retry_waits_double():
@@ -449,11 +499,11 @@ def test_the_script_downloads_the_real_format_then_finds_it_downloaded(start_ser
     args = ("--url", server.url, "--output", str(dest))
     first = run_script(*args, cwd=tmp_path)  # any current directory
     assert first.returncode == 0, first.stderr
-    assert f"{OFFICIAL_PARAMETER_COUNT:,} weights" in first.stdout
+    assert f"{count_parameters(UNetGenerator()):,} weights" in first.stdout
     assert "warning" not in first.stderr  # weights that look trained raise no doubt
     assert hashlib.sha256(dest.read_bytes()).hexdigest() in sha256_path(dest).read_text()
     second = run_script(*args, cwd=tmp_path)
-    assert second.returncode == 0 and "Already downloaded" in second.stdout
+    assert second.returncode == 0 and "Already installed" in second.stdout
     assert len(server.ranges) == 1
 
 
