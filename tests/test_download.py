@@ -1,6 +1,6 @@
 """download_pretrained.py: verified, resumed, retried, and never a half file where exercise 1 looks.
 
-A real HTTP server on 127.0.0.1 serves an official-format checkpoint of a small generator
+A real HTTP server on 127.0.0.1 (tests/local_server.py) serves an official-format checkpoint of a small generator
 (ngf=4, 0.9 MB), so every scenario runs in well under a second; each test scripts what the server
 does request by request. Two tests run the script as a subprocess with the real 218 MB format.
 """
@@ -10,12 +10,8 @@ import functools
 import hashlib
 import io
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import torch
@@ -26,6 +22,8 @@ from pix2pix.paths import PROJECT_ROOT
 from pix2pix.weights.download import (GENERATOR, RetryPolicy, WantedFile, check_generator,
                                       install, part_path, sha256_path)
 from pix2pix.weights.official import DOWNLOAD_HINT, UntrainedWeightsWarning, to_official_state_dict
+from tests.local_server import (closed_port_url, send_half, serve, serve_bytes, stall,
+                                start_server, status)
 from tests.trained_weights import as_if_trained
 
 SMALL = GeneratorConfig(ngf=4)
@@ -53,104 +51,9 @@ def payload():
     return official_format_bytes(SMALL)
 
 
-# -----------------------------------------------------------------------------
-# A scripted server: each request takes the next behaviour of its plan; the last one repeats
-
-
-def serve(handler, data):
-    """200 with the whole file, or 206 with the rest when the request has a Range."""
-    start = 0
-    requested = handler.headers.get("Range")
-    if requested:
-        start = int(requested.removeprefix("bytes=").rstrip("-"))
-        handler.send_response(206)
-        handler.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-    else:
-        handler.send_response(200)
-    handler.send_header("Content-Type", "application/octet-stream")
-    handler.send_header("Content-Length", str(len(data) - start))
-    handler.end_headers()
-    handler.wfile.write(data[start:])
-
-
-def send_half(handler, data):
-    """Promise the whole file, send half of it, hang up (ignores Range)."""
-    handler.send_response(200)
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data[:len(data) // 2])
-    handler.close_connection = True
-
-
-def status(code):
-    def reply(handler, data):
-        handler.send_error(code)
-    return reply
-
-
-def serve_bytes(body, content_type="application/octet-stream"):
-    def reply(handler, data):
-        handler.send_response(200)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-    return reply
-
-
-def stall(handler, data):
-    """Accept the request and say nothing for a second."""
-    time.sleep(1.0)
-
-
-class ScriptedHandler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        server = self.server
-        server.ranges.append(self.headers.get("Range"))
-        behaviour = server.plan.pop(0) if len(server.plan) > 1 else server.plan[0]
-        behaviour(self, server.payload)
-
-    def log_message(self, *args):
-        pass
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client that hangs up early (an HTML page detected) is expected here
-
-
-@pytest.fixture
-def start_server():
-    servers = []
-
-    def start(data, plan=(serve,)):
-        httpd = QuietServer(("127.0.0.1", 0), ScriptedHandler)
-        httpd.payload, httpd.plan, httpd.ranges = data, list(plan), []
-        httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/facades_label2photo.pth"
-        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        servers.append(httpd)
-        return httpd
-
-    yield start
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.fixture
 def server(start_server, payload):
     return start_server(payload)
-
-
-def closed_port_url():
-    """A URL on a port where nothing listens: bind a socket, note its port, close it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/facades_label2photo.pth"
 
 
 # -----------------------------------------------------------------------------

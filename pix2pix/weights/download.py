@@ -111,6 +111,37 @@ class WantedFile:
     checking: str  # printed before the check, which may take seconds
 
 
+def add_download_arguments(parser, what):
+    """The flags both download scripts take: --url, --from-file, --force and the retry policy.
+
+    Args:
+        parser: an ``argparse.ArgumentParser``.
+        what: what is downloaded, for the help texts ("a copy of the archive").
+    """
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--url", action="append", metavar="URL",
+                        help="a mirror to download from; repeat to try several in order "
+                             "(default: the official URL)")
+    source.add_argument("--from-file", metavar="PATH",
+                        help=f"install {what} you already have instead of downloading "
+                             "(default: download)")
+    parser.add_argument("--force", action="store_true",
+                        help="fetch again even if a valid copy is already there (default: off)")
+    parser.add_argument("--retries", type=int, default=3,
+                        help="retries per URL after a transient failure (default: 3)")
+    parser.add_argument("--retry-wait", type=float, default=2.0, metavar="SECONDS",
+                        help="wait before the first retry; doubles each time (default: 2)")
+    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                        help="give up on a connection silent for this long (default: 30)")
+
+
+def policy_from(parser, args):
+    """The :class:`RetryPolicy` the flags of :func:`add_download_arguments` ask for."""
+    if args.retries < 0 or args.retry_wait < 0 or args.timeout <= 0:
+        parser.error("--retries and --retry-wait must be >= 0, --timeout > 0")
+    return RetryPolicy(args.retries, args.retry_wait, args.timeout)
+
+
 # -----------------------------------------------------------------------------
 # The official generator: what its file must hold
 
