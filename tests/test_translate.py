@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -290,6 +291,23 @@ def test_ctrl_c_keeps_what_is_done_and_skip_existing_finishes_it(run_folder, fol
     for name in ["0.png", "1.png", "2.png", "3.png"]:
         assert np.array_equal(np.asarray(Image.open(out / name)),
                               np.asarray(Image.open(full / name)))
+
+
+def test_ctrl_c_while_a_file_is_written_leaves_no_half_file(run_folder, folder, tmp_path,
+                                                            monkeypatch):
+    (folder / "broken.png").unlink()
+    save = Image.Image.save
+
+    def cut_short(image, path, *args, **kwargs):
+        if len(list((tmp_path / "out").iterdir())) == 1:  # the second output, half written
+            Path(path).write_bytes(b"\x89PNG half")
+            raise KeyboardInterrupt
+        return save(image, path, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "save", cut_short)
+    out = tmp_path / "out"
+    assert translate.main(["--model", str(run_folder), "--out", str(out), str(folder)]) == 130
+    assert [p.name for p in out.iterdir()] == ["0.png"]
 
 
 def test_a_bad_output_folder_is_reported_before_any_image_is_translated(
