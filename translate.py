@@ -61,7 +61,7 @@ from pix2pix.weights.model_files import ModelInfo, load_generator
 from pix2pix.weights.onnx_export import OnnxGenerator
 
 # -----------------------------------------------------------------------------
-# Settings you can change (each but the last is also a command-line flag)
+# Settings you can change (MODEL, OUT and SEED are also command-line flags)
 
 MODEL = FACADES_CHECKPOINT  # where download_pretrained.py puts the official weights
 OUT = PROJECT_ROOT / "outputs" / "translate"
@@ -117,10 +117,11 @@ def run_size(size, model):
     the multiples allow, up to ``MAX_ASPECT`` times the trained size.
     """
     trained = model.info.image_size
-    if not model.multiple:
-        return (trained, trained), (f"squashed to {trained}x{trained}: an exported .onnx "
-                                    "has one input size")
     width, height = size
+    if not model.multiple:
+        note = (f"squashed to {trained}x{trained}: an exported .onnx has one input size"
+                if width != height else None)
+        return (trained, trained), note
     scale = trained / min(width, height)
     longest = MAX_ASPECT * trained
     run = tuple(nearest_multiple(min(side * scale, longest), model.multiple)
