@@ -307,6 +307,29 @@ def _already_there(folder, dataset):
                            fix="Add --force to replace it, or move it away.") from None
 
 
+def _unpack_into_place(archive, folder, dataset):
+    """Unpack and check in a hidden folder beside ``folder``, then rename it to ``folder``.
+
+    Returns:
+        :func:`check_unpacked`'s summary.
+    """
+    staging = folder.parent / f".{folder.name}.unpacking"  # same disk: the rename is atomic
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        unpack(archive, staging)
+        unpacked = staging / dataset.name
+        if not unpacked.is_dir():
+            raise ArchiveError(f"{archive} holds no {dataset.name}/ folder: it is not the "
+                               f"{dataset.name} set.")
+        summary = check_unpacked(unpacked, dataset)
+        if folder.exists():  # --force: the old folder goes only once the new one is complete
+            shutil.rmtree(folder)
+        os.replace(unpacked, folder)
+        return summary
+    finally:  # also on Ctrl+C: no half-unpacked folder stays behind
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def install_dataset(name, folder=None, source=None):
     """Put the official data set ``name`` in ``folder``, checked; a no-op when it already is.
 
@@ -335,17 +358,8 @@ def install_dataset(name, folder=None, source=None):
         return folder
     check_writable(folder.parent, "--output")
     archive = _archive(dataset, folder, source)
-    staging = folder.parent / f".{folder.name}.unpacking"  # same disk: the rename is atomic
-    shutil.rmtree(staging, ignore_errors=True)
     try:
-        unpack(archive, staging)
-        unpacked = staging / name
-        if not unpacked.is_dir():
-            raise ArchiveError(f"{archive} holds no {name}/ folder: it is not the {name} set.")
-        summary = check_unpacked(unpacked, dataset)
-        if folder.exists():  # --force: the old folder goes only once the new one is complete
-            shutil.rmtree(folder)
-        os.replace(unpacked, folder)
+        summary = _unpack_into_place(archive, folder, dataset)
     except ArchiveError as error:
         if source.from_file is not None:  # never delete the student's own file
             raise ArchiveError(error.reason, fix=error.fix or "Ask for a fresh copy, or "
@@ -355,8 +369,6 @@ def install_dataset(name, folder=None, source=None):
         raise ArchiveError(f"{error.reason} The downloaded archive was deleted.",
                            fix=error.fix or "Run the same command again to download it "
                                "again.") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     if source.from_file is None and not source.keep_archive:
         remove(archive)
         remove(sha256_path(archive))
