@@ -12,9 +12,10 @@ second or two and exits. Works from any directory. The mechanics live in
 import argparse
 import sys
 
-from pix2pix.errors import run_script
+from pix2pix.errors import FixableError, run_script
 from pix2pix.paths import FACADES_CHECKPOINT
-from pix2pix.weights.download import OFFICIAL_URL, DownloadError, RetryPolicy, install
+from pix2pix.weights.download import (OFFICIAL_URL, add_download_arguments, install,
+                                      policy_from)
 
 EPILOG = f"""\
 mirrors:
@@ -53,36 +54,19 @@ def parse_args(argv=None):
         description="Download, verify and install the official pretrained pix2pix generator "
                     "(facades_label2photo) for exercises 1 and 2.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--url", action="append", metavar="URL",
-                        help="a mirror to download from; repeat to try several in order "
-                             "(default: the official URL)")
-    source.add_argument("--from-file", metavar="PATH",
-                        help="install a copy you already have instead of downloading "
-                             "(default: download)")
+    add_download_arguments(parser, "a copy of the .pth file")
     parser.add_argument("--output", default=str(FACADES_CHECKPOINT), metavar="PATH",
                         help=f"where to put the file (default: {FACADES_CHECKPOINT})")
-    parser.add_argument("--force", action="store_true",
-                        help="fetch again even if a valid file is already there (default: off)")
-    parser.add_argument("--retries", type=int, default=3,
-                        help="retries per URL after a transient failure (default: 3)")
-    parser.add_argument("--retry-wait", type=float, default=2.0, metavar="SECONDS",
-                        help="wait before the first retry; doubles each time (default: 2)")
-    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                        help="give up on a connection silent for this long (default: 30)")
     args = parser.parse_args(argv)
-    if args.retries < 0 or args.retry_wait < 0 or args.timeout <= 0:
-        parser.error("--retries and --retry-wait must be >= 0, --timeout > 0")
-    return args
+    return args, policy_from(parser, args)
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args, policy = parse_args(argv)
     try:
         install(args.output, urls=args.url or [OFFICIAL_URL], from_file=args.from_file,
-                force=args.force, policy=RetryPolicy(args.retries, args.retry_wait),
-                timeout=args.timeout)
-    except DownloadError as error:
+                force=args.force, policy=policy)
+    except FixableError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -70,7 +70,8 @@ def run(generator, labels, args, mode="paper", seed=None):
 
     The labels go in as they are: the colour study depends on *not* snapping them to the palette.
     """
-    print(f"  ({len(labels)} images, {mode} mode: ", end="", flush=True)  # many take seconds
+    images = "image" if len(labels) == 1 else "images"
+    print(f"  ({len(labels)} {images}, {mode} mode: ", end="", flush=True)  # many take seconds
     start = time.perf_counter()
     fake_images = translate(generator, to_batch(labels), mode=mode,
                             seed=args.seed if seed is None else seed)

@@ -17,7 +17,22 @@ _python_show_warning = warnings.showwarning  # Python's own display, for every o
 
 
 class FixableError(Exception):
-    """A problem the student can fix; the message says what happened and how to fix it."""
+    """A problem the student can fix: what happened, and how to fix it.
+
+    ``str(error)`` is the whole message a student reads. Code that handles an error itself reads
+    its two parts apart: ``download_pretrained.py`` reports a wrong file with its own next step,
+    not with the file's usual advice to run ``download_pretrained.py``.
+
+    Args:
+        reason: what happened, e.g. "x.pth is an HTML page, not a PyTorch checkpoint."
+        fix: what to do about it, e.g. "Run `python download_pretrained.py`."; None when the
+            reason already says it.
+    """
+
+    def __init__(self, reason, fix=None):
+        super().__init__(reason if fix is None else f"{reason} {fix}")
+        self.reason = reason
+        self.fix = fix
 
 
 class FixableWarning(UserWarning):

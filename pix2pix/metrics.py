@@ -83,6 +83,36 @@ def rgb_to_lab(images):
                      200 * (f[..., 1] - f[..., 2])], axis=-1)
 
 
+def lab_histograms(pixels, bins=HISTOGRAM_BINS):
+    """How many pixels fall in each bin of each Lab channel: add them up to pool many images.
+
+    Args:
+        pixels: (..., 3) uint8 sRGB: pictures, or the pixels of a region.
+        bins: histogram bins per channel.
+
+    Returns:
+        (3, bins) int64 counts, for L, a and b.
+    """
+    lab = rgb_to_lab(pixels)
+    # clipped: rounding puts white at L* = 100.0000001, which a histogram would drop
+    return np.stack([np.histogram(np.clip(lab[..., channel], *value_range), bins=bins,
+                                  range=value_range)[0]
+                     for channel, value_range in enumerate(LAB_RANGES.values())])
+
+
+def histogram_intersection(output_counts, target_counts):
+    """The overlap of two sets' colour distributions, from their :func:`lab_histograms`.
+
+    Returns:
+        dict with the intersection for "L", "a", "b" and their "mean", each in [0, 1].
+    """
+    result = {}
+    for name, out, target in zip(LAB_RANGES, output_counts, target_counts):
+        result[name] = float(np.minimum(out / out.sum(), target / target.sum()).sum())
+    result["mean"] = float(np.mean([result[name] for name in LAB_RANGES]))
+    return result
+
+
 def colour_histogram_intersection(outputs, targets, bins=HISTOGRAM_BINS):
     """How much the outputs' colours overlap the targets', channel by channel in Lab.
 
@@ -98,16 +128,7 @@ def colour_histogram_intersection(outputs, targets, bins=HISTOGRAM_BINS):
     Returns:
         dict with the intersection for "L", "a", "b" and their "mean", each in [0, 1].
     """
-    lab_out, lab_target = rgb_to_lab(outputs), rgb_to_lab(targets)
-    result = {}
-    for channel, (name, value_range) in enumerate(LAB_RANGES.items()):
-        # clipped: rounding puts white at L* = 100.0000001, which a histogram would drop
-        counts = [np.histogram(np.clip(lab[..., channel], *value_range), bins=bins,
-                               range=value_range)[0] for lab in (lab_out, lab_target)]
-        shares = [count / count.sum() for count in counts]
-        result[name] = float(np.minimum(*shares).sum())
-    result["mean"] = float(np.mean([result[name] for name in LAB_RANGES]))
-    return result
+    return histogram_intersection(lab_histograms(outputs, bins), lab_histograms(targets, bins))
 
 
 def sharpness(images):

@@ -6,8 +6,11 @@ from the project root.
 """
 
 import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from pix2pix.errors import FixableError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINT_DIR = PROJECT_ROOT / "checkpoints"
@@ -70,3 +73,36 @@ def distinct_stems(paths):
              for path, stem in zip(paths, stems)]
     return [f"{stem}_{stems[:i].count(stem) + 1}" if stems.count(stem) > 1 else stem
             for i, stem in enumerate(stems)]
+
+
+class OutputError(FixableError):
+    """A place for results that cannot take them; the message names the place and the fix."""
+
+
+def check_writable(folder, flag="--out"):
+    """Make ``folder`` if it is missing and prove that it takes a new file, before any work.
+
+    A script that finds out only when it saves loses the minutes it worked; checking first
+    loses nothing. Catches a path under an existing file (``--out notes.txt/photos``), a file
+    where the folder should be, a read-only disk and a folder without write permission.
+
+    Args:
+        folder: where the results will go.
+        flag: the option that named it, for the message ("--out", "--output").
+
+    Raises:
+        OutputError: the folder cannot be made or written; the message says why and the fix.
+    """
+    folder = Path(folder)
+    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is" if existing == folder else f"lies under {existing}, which is"
+        raise OutputError(f"{flag} {folder} {where} a file, not a folder.",
+                          fix=f"Give a folder with {flag} DIR.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OutputError(f"Cannot write to {folder} ({error.strerror or error}).",
+                          fix=f"Give a folder you can write to with {flag} DIR.") from None

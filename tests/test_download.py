@@ -1,6 +1,6 @@
 """download_pretrained.py: verified, resumed, retried, and never a half file where exercise 1 looks.
 
-A real HTTP server on 127.0.0.1 serves an official-format checkpoint of a small generator
+A real HTTP server on 127.0.0.1 (tests/local_server.py) serves an official-format checkpoint of a small generator
 (ngf=4, 0.9 MB), so every scenario runs in well under a second; each test scripts what the server
 does request by request. Two tests run the script as a subprocess with the real 218 MB format.
 """
@@ -9,27 +9,27 @@ import errno
 import functools
 import hashlib
 import io
-import socket
+import os
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import torch
 
 import download_pretrained
 from pix2pix import GeneratorConfig, UNetGenerator, count_parameters, init_weights
-from pix2pix.weights.download import (OFFICIAL_PARAMETER_COUNT, RetryPolicy, install, part_path,
-                              sha256_path, verify_checkpoint)
-from pix2pix.weights.official import UntrainedWeightsWarning, to_official_state_dict
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.weights.download import (GENERATOR, RetryPolicy, WantedFile, check_generator,
+                                      install, part_path, sha256_path)
+from pix2pix.weights.official import DOWNLOAD_HINT, UntrainedWeightsWarning, to_official_state_dict
+from tests.local_server import (closed_port_url, send_half, serve, serve_bytes, stall,
+                                start_server, status)
 from tests.trained_weights import as_if_trained
 
 SMALL = GeneratorConfig(ngf=4)
 SMALL_COUNT = count_parameters(UNetGenerator(SMALL))
-small_verify = functools.partial(verify_checkpoint, config=SMALL, parameter_count=SMALL_COUNT)
+SMALL_GENERATOR = WantedFile(GENERATOR.what, functools.partial(check_generator, config=SMALL),
+                             GENERATOR.checking)
 
 
 def official_format_bytes(config=None, trained=True):
@@ -51,104 +51,9 @@ def payload():
     return official_format_bytes(SMALL)
 
 
-# -----------------------------------------------------------------------------
-# A scripted server: each request takes the next behaviour of its plan; the last one repeats
-
-
-def serve(handler, data):
-    """200 with the whole file, or 206 with the rest when the request has a Range."""
-    start = 0
-    requested = handler.headers.get("Range")
-    if requested:
-        start = int(requested.removeprefix("bytes=").rstrip("-"))
-        handler.send_response(206)
-        handler.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
-    else:
-        handler.send_response(200)
-    handler.send_header("Content-Type", "application/octet-stream")
-    handler.send_header("Content-Length", str(len(data) - start))
-    handler.end_headers()
-    handler.wfile.write(data[start:])
-
-
-def send_half(handler, data):
-    """Promise the whole file, send half of it, hang up (ignores Range)."""
-    handler.send_response(200)
-    handler.send_header("Content-Length", str(len(data)))
-    handler.end_headers()
-    handler.wfile.write(data[:len(data) // 2])
-    handler.close_connection = True
-
-
-def status(code):
-    def reply(handler, data):
-        handler.send_error(code)
-    return reply
-
-
-def serve_bytes(body, content_type="application/octet-stream"):
-    def reply(handler, data):
-        handler.send_response(200)
-        handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-    return reply
-
-
-def stall(handler, data):
-    """Accept the request and say nothing for a second."""
-    time.sleep(1.0)
-
-
-class ScriptedHandler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        server = self.server
-        server.ranges.append(self.headers.get("Range"))
-        behaviour = server.plan.pop(0) if len(server.plan) > 1 else server.plan[0]
-        behaviour(self, server.payload)
-
-    def log_message(self, *args):
-        pass
-
-
-class QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client that hangs up early (an HTML page detected) is expected here
-
-
-@pytest.fixture
-def start_server():
-    servers = []
-
-    def start(data, plan=(serve,)):
-        httpd = QuietServer(("127.0.0.1", 0), ScriptedHandler)
-        httpd.payload, httpd.plan, httpd.ranges = data, list(plan), []
-        httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}/facades_label2photo.pth"
-        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        servers.append(httpd)
-        return httpd
-
-    yield start
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 @pytest.fixture
 def server(start_server, payload):
     return start_server(payload)
-
-
-def closed_port_url():
-    """A URL on a port where nothing listens: bind a socket, note its port, close it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/facades_label2photo.pth"
 
 
 # -----------------------------------------------------------------------------
@@ -163,7 +68,7 @@ def dest(tmp_path):
 @pytest.fixture
 def cli(monkeypatch, capsys, dest):
     monkeypatch.setattr(download_pretrained, "install",
-                        functools.partial(install, verify=small_verify))
+                        functools.partial(install, wanted=SMALL_GENERATOR))
 
     def run(*args):
         status = download_pretrained.main(
@@ -256,7 +161,7 @@ def test_an_html_page_served_with_200_is_rejected(cli, start_server, dest, paylo
     server = start_server(payload, plan=[serve_bytes(page, content_type)])
     code, out, err = cli("--url", server.url)
     assert code == 1
-    assert "web page (HTML) instead of the checkpoint" in err
+    assert "web page (HTML) instead of the pretrained generator" in err
     assert len(server.ranges) == 1
     assert not dest.exists() and not part_path(dest).exists()
 
@@ -329,8 +234,9 @@ def test_from_file_says_what_the_file_is_and_installs_nothing(cli, tmp_path, des
     code, out, err = cli("--from-file", str(bad))
     assert code == 1
     assert what in err and str(bad) in err and "Traceback" not in err
-    # the student's file, never the temporary copy; never torch's weights_only=False advice
-    assert ".part" not in err and "weights_only" not in err
+    # the student's file, never the temporary copy; never torch's weights_only=False advice;
+    # and not the checkpoint's usual advice to run the script that is running
+    assert ".part" not in err and "weights_only" not in err and DOWNLOAD_HINT not in err
     assert not dest.exists() and not part_path(dest).exists()
 
 
@@ -350,7 +256,7 @@ def test_a_second_run_checks_the_hash_and_makes_no_request(cli, server, dest, pa
     assert cli("--url", server.url)[0] == 0
     code, out, err = cli("--url", server.url)
     assert code == 0
-    assert "Already downloaded and verified" in out
+    assert "Already installed and verified" in out and "--force to fetch it again" in out
     assert len(server.ranges) == 1
     assert_installed(dest, payload)
 
@@ -401,18 +307,65 @@ def test_no_disk_space_is_reported_before_downloading(cli, server, dest, monkeyp
     assert not dest.exists()
 
 
-@pytest.mark.parametrize("error", [errno.EACCES, errno.ENOSPC])
-def test_write_errors_become_one_message(cli, server, dest, monkeypatch, error):
+@pytest.mark.parametrize("error", [errno.EACCES, errno.EROFS])
+def test_a_folder_that_refuses_files_is_reported_before_downloading(cli, server, dest,
+                                                                    monkeypatch, error):
+    def refuse(*args, **kwargs):  # the tests run as root, whom permissions do not stop
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr("pix2pix.paths.tempfile.TemporaryFile", refuse)
+    code, out, err = cli("--url", server.url)
+    assert code == 1
+    assert f"Cannot write to {dest.parent} ({os.strerror(error)})" in err
+    assert "--output DIR" in err and "Traceback" not in err
+    assert server.ranges == []  # found before any network traffic
+    assert not dest.exists()
+
+
+def test_an_output_under_a_file_is_reported_before_downloading(cli, server, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a file, not a folder")
+    code, out, err = cli("--url", server.url, "--output", str(notes / "g" / "g.pth"))
+    assert code == 1
+    assert f"lies under {notes}, which is a file, not a folder" in err
+    assert "Traceback" not in err and server.ranges == []
+    assert notes.read_text() == "a file, not a folder"
+
+
+@pytest.mark.parametrize("error, words", [(errno.ENOSPC, "No space left on the disk"),
+                                          (errno.EACCES, "permission denied")])
+def test_a_write_error_during_the_transfer_is_one_message(cli, server, dest, monkeypatch,
+                                                          error, words):
     def refuse(path, *args, **kwargs):
-        raise OSError(error, "refused by the test", str(path))
+        raise OSError(error, os.strerror(error), str(path))
 
     monkeypatch.setattr("pix2pix.weights.download.open", refuse, raising=False)
     code, out, err = cli("--url", server.url)
     assert code == 1
-    expected = "permission denied" if error == errno.EACCES else "No space left"
-    assert expected in err and "Traceback" not in err
-    assert server.ranges == []  # found before any network traffic
+    assert words in err and "Traceback" not in err
     assert not dest.exists()
+
+
+@pytest.mark.parametrize("url", ["notaurl", "ftp://example.org/g.pth", "http://"])
+def test_a_url_that_is_not_a_web_address_is_told_so(cli, dest, url):
+    code, out, err = cli("--url", url)
+    assert code == 1
+    assert f"--url {url} is not a web address" in err and "https://" in err
+    assert "Traceback" not in err and not dest.exists()
+
+
+def test_from_file_given_a_folder_is_told_so_even_when_a_file_is_installed(cli, tmp_path,
+                                                                          dest, payload):
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    (usb / dest.name).write_bytes(payload)
+    assert cli("--from-file", str(usb / dest.name))[0] == 0
+    code, out, err = cli("--from-file", str(usb))  # the folder, not the file in it
+    assert code == 1
+    assert f"--from-file {usb} is a folder, not a file" in err
+    assert f"--from-file {usb / dest.name}" in err
+    assert "Already" not in out
+    assert_installed(dest, payload)
 
 
 def test_retry_waits_double():
@@ -449,11 +402,11 @@ def test_the_script_downloads_the_real_format_then_finds_it_downloaded(start_ser
     args = ("--url", server.url, "--output", str(dest))
     first = run_script(*args, cwd=tmp_path)  # any current directory
     assert first.returncode == 0, first.stderr
-    assert f"{OFFICIAL_PARAMETER_COUNT:,} weights" in first.stdout
+    assert f"{count_parameters(UNetGenerator()):,} weights" in first.stdout
     assert "warning" not in first.stderr  # weights that look trained raise no doubt
     assert hashlib.sha256(dest.read_bytes()).hexdigest() in sha256_path(dest).read_text()
     second = run_script(*args, cwd=tmp_path)
-    assert second.returncode == 0 and "Already downloaded" in second.stdout
+    assert second.returncode == 0 and "Already installed" in second.stdout
     assert len(server.ranges) == 1
 
 

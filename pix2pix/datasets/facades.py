@@ -237,10 +237,12 @@ def resize_ids(ids, size=LABEL_SIZE):
 
     NEAREST copies an existing pixel into each new one, so every pixel stays a class; any
     smoothing filter (BILINEAR, LANCZOS) would blend two class colours into one that belongs to
-    no class. The aspect ratio is not kept because the training labels did not keep it either.
+    no class. The training labels were squashed to a square; ``translate.py``, which keeps an
+    input's shape, gives ``size`` as ``(width, height)``.
     """
+    width, height = (size, size) if isinstance(size, int) else size
     return np.asarray(Image.fromarray(np.asarray(ids, dtype=np.uint8)).resize(
-        (size, size), Image.NEAREST))
+        (width, height), Image.NEAREST))
 
 
 @dataclass
@@ -295,10 +297,10 @@ def read_label(path, size=LABEL_SIZE):
 
     Args:
         path: a label image (see :func:`read_label_ids` for the forms accepted).
-        size: side of the model's input.
+        size: side of the model's square input, or its ``(width, height)``.
 
     Returns:
-        ``(rgb, report)``: the (size, size, 3) uint8 label whose every pixel is a
+        ``(rgb, report)``: the (size, size, 3) (or (height, width, 3)) uint8 label whose every pixel is a
         ``MODEL_PALETTE`` colour, and a :class:`LabelReport` whose ``warnings`` say what would
         make the output poor.
 

@@ -123,7 +123,8 @@ def from_official_state_dict(state_dict, config=None, name="The file"):
     """
     if not isinstance(state_dict, dict) or not all(isinstance(k, str) for k in state_dict):
         raise CheckpointError(f"{name} does not hold a state dict (a mapping from layer names "
-                              f"to tensors) but a {type(state_dict).__name__}. {DOWNLOAD_HINT}")
+                              f"to tensors) but a {type(state_dict).__name__}.",
+                              fix=DOWNLOAD_HINT)
     if state_dict and all(key.startswith("module.") for key in state_dict):
         state_dict = {key[len("module."):]: value for key, value in state_dict.items()}
 
@@ -140,17 +141,17 @@ def from_official_state_dict(state_dict, config=None, name="The file"):
     unexpected = sorted(ours.keys() - expected.keys())
     official_names = official_module_names(config)
     if missing or unexpected:
-        raise CheckpointError(
-            f"{name} is not a checkpoint of the official pix2pix unet_256 generator: "
-            f"{_describe(missing, 'missing', official_names)}"
-            f"{_describe(unexpected, 'unexpected', {})}{DOWNLOAD_HINT}")
+        reason = (f"{name} is not a checkpoint of the official pix2pix unet_256 generator: "
+                  f"{_describe(missing, 'missing', official_names)}"
+                  f"{_describe(unexpected, 'unexpected', {})}")
+        raise CheckpointError(reason.rstrip(), fix=DOWNLOAD_HINT)
     wrong = [key for key in expected if ours[key].shape != expected[key].shape]
     if wrong:
         key = wrong[0]
         raise CheckpointError(
             f"{name} is not the official generator: {len(wrong)} tensors have the wrong shape, "
             f"e.g. {_renamed_key(key, official_names)} is {tuple(ours[key].shape)} instead of "
-            f"{tuple(expected[key].shape)}. {DOWNLOAD_HINT}")
+            f"{tuple(expected[key].shape)}.", fix=DOWNLOAD_HINT)
     return ours
 
 
@@ -233,11 +234,11 @@ def load_state_dict_file(path, name=None):
         head = file.read(1024)
     other = what_else(head)
     if other:
-        raise CheckpointError(f"{name} is {other}. {DOWNLOAD_HINT}")
+        raise CheckpointError(f"{name} is {other}.", fix=DOWNLOAD_HINT)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for "not a weights-only file"
-        raise CheckpointError(f"{name} {_load_failure(error)}. {DOWNLOAD_HINT}") from None
+        raise CheckpointError(f"{name} {_load_failure(error)}.", fix=DOWNLOAD_HINT) from None
 
 
 # -----------------------------------------------------------------------------
@@ -325,7 +326,7 @@ def create_facades_generator(path=FACADES_CHECKPOINT, device="cpu"):
     try:
         state_dict = load_state_dict_file(path)
     except FileNotFoundError:
-        raise CheckpointError(f"No pretrained generator at {path}. {DOWNLOAD_HINT}") from None
+        raise CheckpointError(f"No pretrained generator at {path}.", fix=DOWNLOAD_HINT) from None
     state_dict = from_official_state_dict(state_dict, name=path)
     warn_if_untrained(state_dict, path)
     generator = UNetGenerator()
