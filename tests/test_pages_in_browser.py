@@ -56,13 +56,14 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass  # one line per request would bury pytest's output
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """Build the pages as CI does and serve them; yields the base URL and the build folder."""
-    out = tmp_path_factory.mktemp("html")
+def build_and_serve(out, *options):
+    """Build the pages into ``out`` as CI does and serve them; yields the base URL and ``out``.
+
+    ``options`` go to sphinx-build, e.g. ``-D sketchpad_model=PATH``.
+    """
     subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-c",
-                    str(PROJECT_ROOT), "-b", "html", str(PROJECT_ROOT / "docs"), str(out)],
-                   check=True)
+                    str(PROJECT_ROOT), *options, "-b", "html", str(PROJECT_ROOT / "docs"),
+                    str(out)], check=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(QuietHandler, directory=str(out)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -70,6 +71,12 @@ def site(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_address[1]}/", out
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The pages as CI builds them, served; yields the base URL and the build folder."""
+    yield from build_and_serve(tmp_path_factory.mktemp("html"))
 
 
 @pytest.fixture(scope="module")

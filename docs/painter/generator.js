@@ -3,7 +3,8 @@
 // The file holds the paper's test-time mode (pix2pix/weights/onnx_export.py): a `paper_mode` input
 // switches BatchNorm between the image's own statistics and the running ones, and each dropout
 // layer takes its 0/1 mask as an input. This module draws the masks, and draws new ones for
-// "new sample": the only randomness pix2pix has. Used by main.js on the "Paint a facade" page.
+// "new sample": the only randomness pix2pix has. Used by main.js (the painter) and
+// sketch_pad.js on the "Paint a facade" page.
 
 import * as ort from "./onnxruntime-web/ort.webgpu.bundle.min.mjs";
 
@@ -99,4 +100,29 @@ export class Generator {
 
 function createSession(bytes, backend) {
   return ort.InferenceSession.create(bytes, { executionProviders: [backend] });
+}
+
+// `task` (one run of the generator on the current drawing) wrapped so that calls never overlap:
+// those that arrive while it runs are folded into one more run after it. A burst of strokes
+// costs two runs instead of one per stroke, and the last stroke is always drawn.
+export function latestOnly(task) {
+  let running = null;
+  let again = false;
+  return async function update() {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await task();
+      } while (again);
+    })();
+    try {
+      await running;
+    } finally {
+      running = null;
+    }
+  };
 }

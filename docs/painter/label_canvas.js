@@ -4,9 +4,12 @@
 // them: a canvas's own brushes smooth their edges (anti-aliasing) into colours of no class.
 // The truth is therefore an array of class indexes, one byte per pixel, that brush and fill
 // write; the canvas only shows it. A sketch model gets a palette of two, ink and paper.
-// Used by main.js on the "Paint a facade" page.
+// Used by main.js (the painter) and sketch_pad.js on the "Paint a facade" page.
 
 const UNDO_STEPS = 30;
+// what a sketch model was trained on: black lines on white paper
+export const SKETCH_PALETTE = [{ name: "ink", rgb: [0, 0, 0] },
+                               { name: "paper", rgb: [255, 255, 255] }];
 
 export class LabelCanvas {
   // canvas: a <canvas> of size x size pixels; palette: [{name, rgb: [r, g, b]}, ...]

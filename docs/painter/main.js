@@ -5,11 +5,10 @@
 // black ink on white paper. The photo is recomputed after every stroke or fill. Nothing leaves
 // the computer: the file is read by the browser and run by onnxruntime-web on this page.
 
-import { Generator } from "./generator.js";
-import { LabelCanvas } from "./label_canvas.js";
+import { Generator, latestOnly } from "./generator.js";
+import { LabelCanvas, SKETCH_PALETTE } from "./label_canvas.js";
 import { ModelFileError, readPix2pixFacts } from "./onnx_metadata.js";
 
-const SKETCH_PALETTE = [{ name: "ink", rgb: [0, 0, 0] }, { name: "paper", rgb: [255, 255, 255] }];
 // brush widths in pixels of a 256x256 image, scaled to the model's size
 const BRUSHES = { facades: [4, 8, 16, 32], sketch: [1, 2, 4, 8] };
 const START_CLASS = { facades: "window", sketch: "ink" }; // the swatch selected first
@@ -165,24 +164,7 @@ for (const sample of page.samples) {
 // -----------------------------------------------------------------------------
 // 4. Run the generator; strokes that end while it runs are drawn by one more run
 
-let running = null;
-let again = false;
-
-async function update() {
-  if (!state.generator) return;
-  if (running) {
-    again = true;
-    return;
-  }
-  running = (async () => {
-    do {
-      again = false;
-      await translateOnce();
-    } while (again);
-  })();
-  await running;
-  running = null;
-}
+const update = latestOnly(async () => { if (state.generator) await translateOnce(); });
 
 async function translateOnce() {
   const { generator, label } = state;
