@@ -68,7 +68,7 @@ from pathlib import Path
 from pix2pix.config import DIRECTIONS, GENERATORS, IMAGE_CHANNELS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import describe, find_pairs
 from pix2pix.datasets.anime import PROCESSED_DIR
-from pix2pix.datasets.openmoji import write_openmoji_dataset
+from pix2pix.datasets.openmoji import held_out_sample, write_openmoji_dataset
 from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.distributed import setup_distributed
 from pix2pix.errors import FixableError, run_script
@@ -93,6 +93,7 @@ QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, patch_size=16, train_limit
 # in batches of 16, which a CPU runs twice as fast per image as batches of 4; under 2 minutes
 QUICK_OPENMOJI = dict(QUICK, epochs=2, batch_size=16, train_limit=None, val_limit=None)
 SYNTHETIC_PAIRS = (400, 40)  # train, val
+OPENMOJI_SAMPLES = 8  # held-out drawings in the grids, one category after another
 IMAGE_SIZES = (64, 128, 256, 512)  # the U-Net halves each down to 1x1: 6 to 9 levels
 
 
@@ -247,6 +248,9 @@ def make_config(args):
     # config.json keeps the channels, found in the files or given, for resume and translate.py
     config = replace(config, data_root=str(pairs.root), input_nc=pairs.input_nc,
                      output_nc=pairs.output_nc)
+    if args.data == "openmoji":  # the grids show faces, animals, food ..., not the first keycaps
+        config = replace(config, num_samples=OPENMOJI_SAMPLES,
+                         sample_names=tuple(held_out_sample(pairs.root, OPENMOJI_SAMPLES)))
     return config, pairs
 
 

@@ -61,6 +61,7 @@ class TrainConfig:
     val_limit: Optional[int] = None
     cache: bool = False  # decode the PNGs once into a uint8 file per split (pix2pix.data)
     num_samples: int = 4  # val examples drawn in the milestone grids
+    sample_names: tuple = ()  # which ones, by file name without suffix (default: the first)
     workers: int = 4
     seed: int = 0
     device: str = "auto"

@@ -338,8 +338,11 @@ def fit(config, resume=False, placement=None):
     # a fixed set of val pairs for the milestone grids; read without a DataLoader, whose
     # iterator would draw from the random state that a resumed run must not disturb
     val_set = val_loader.dataset
+    stems = [Path(name).stem for name in val_set.names]
+    chosen = [stems.index(name) for name in config.sample_names if name in stems]
+    chosen = chosen or list(range(len(val_set)))
     samples = tuple(torch.stack(images) for images in
-                    zip(*(val_set[i] for i in range(min(config.num_samples, len(val_set))))))
+                    zip(*(val_set[i] for i in chosen[:config.num_samples])))
     with StopRequest() as stop:
         run = Run(config, pix2pix, device, ranks, train_loader, val_loader, stop, samples,
                   records)
