@@ -4,6 +4,7 @@ exercises/check.py is a script next to its grading machinery and its checks; the
 as the script does, with exercises/ on the import path.
 """
 
+import importlib
 import re
 import shutil
 import sys
@@ -12,12 +13,16 @@ from pix2pix.paths import PROJECT_ROOT
 
 EXERCISES = PROJECT_ROOT / "exercises"
 STARTER = EXERCISES / "recode"
-SOLUTIONS = EXERCISES / "recode_solutions"
+SOLUTIONS = PROJECT_ROOT / "tests" / "recode_reference"
 if str(EXERCISES) not in sys.path:
     sys.path.insert(0, str(EXERCISES))  # first, as when the script runs
 
 import check  # noqa: E402  (exercises/check.py, importable only once exercises/ is on the path)
+import checks  # noqa: E402, F401  (the checks, one module per part)
 import grading  # noqa: E402, F401  (the grader's machinery, for the tests)
+import worker  # noqa: E402, F401  (where the checks run)
+
+PART_CHECKS = {part: importlib.import_module(f"checks.{part}").CHECKS for part in check.PARTS}
 
 
 def plant(tmp_path, filename, *replacements):
@@ -36,7 +41,7 @@ def plant(tmp_path, filename, *replacements):
 
 def part_of(filename):
     """The part that grades ``filename`` alone."""
-    return next(part for part, (_, files, _) in check.PARTS.items() if files == filename)
+    return next(part for part, (files, _) in check.PARTS.items() if files == filename)
 
 
 def shown_hints(results):

@@ -19,8 +19,8 @@ from PIL import Image
 
 from pix2pix.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
 from pix2pix.paths import PROJECT_ROOT
-from tests.recode_support import (EXERCISES, SOLUTIONS, STARTER, check, grading, plant,
-                                  reference_code_in)
+from tests.recode_support import (EXERCISES, PART_CHECKS, SOLUTIONS, STARTER, check, checks,
+                                  grading, plant, reference_code_in)
 
 PAGE = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
 
@@ -49,9 +49,9 @@ def test_the_untouched_starter_is_not_done_everywhere_without_a_traceback():
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     results = check.grade(STARTER)
-    assert len(results) == len(check.CHECKS)
+    assert len(results) == sum(map(len, PART_CHECKS.values()))
     assert {r.status for r in results} == {"NOT DONE"}
-    assert all(r.hint.startswith("not done yet") and "docs/" in r.hint for r in results)
+    assert all(r.hint.startswith("not done yet") and ".html)" in r.hint for r in results)
     assert reference_code_in(run.stdout) == []
 
 
@@ -60,10 +60,10 @@ def test_starter_and_solutions_hold_the_same_python_files_and_only_solutions_a_f
         return sorted(p.name for p in folder.glob("*.py"))
 
     assert names(STARTER) == names(SOLUTIONS)
-    graded = {name for _, files, _ in check.PARTS.values() for name in files.split(" + ")}
-    assert graded == set(names(SOLUTIONS)) | {check.facade.FACADE_FILE}
-    assert (SOLUTIONS / check.facade.FACADE_FILE).is_file()
-    assert not (STARTER / check.facade.FACADE_FILE).exists()
+    graded = {name for files, _ in check.PARTS.values() for name in files.split(" + ")}
+    assert graded == set(names(SOLUTIONS)) | {checks.facade.FACADE_FILE}
+    assert (SOLUTIONS / checks.facade.FACADE_FILE).is_file()
+    assert not (STARTER / checks.facade.FACADE_FILE).exists()
 
 
 def grade_and_print(folder, *parts):
@@ -115,10 +115,11 @@ def test_the_report_shows_each_distinct_hint_once_per_part():
     rows = [result("p", "first", "FAIL", "the hint"), result("p", "second", "FAIL", "the hint"),
             result("p", "third", "FAIL", "another hint"),
             result("q", "fourth", "FAIL", "the hint")]
-    text = grading.report(rows, "folder", {"p": ("p.py", "Part P"), "q": ("q.py", "Part Q")})
+    text = grading.report(rows, "folder", {"p": ("p.py", checks.on_page("recode", "Part P")),
+                                           "q": ("q.py", checks.on_page("recode", "Part Q"))})
     assert text.count("hint: the hint") == 2  # once in part p, once in part q
     assert text.count("(the same problem as above)") == 1
-    assert text.count('read: docs/recode.rst, "Part P"') == 1
+    assert text.count('read: "Part P" on the Re-code track page') == 1
 
 
 def test_check_py_prints_the_score_table_and_exits_zero_on_the_solutions():
@@ -142,11 +143,20 @@ def headings(page):
 
 
 def test_every_section_a_hint_points_to_is_a_heading_of_recode_rst():
-    sections = {section for _, _, section in check.PARTS.values()}
+    sections = {section for _, section in check.PARTS.values()}
     assert sections <= headings(PAGE)
     gaps = " ".join(path.read_text() for path in STARTER.glob("*.py"))
-    for section in re.findall(r"docs/recode\.rst, '([^']+)'", gaps):
-        assert section in headings(PAGE)
+    sections = re.findall(r"'([^']+)' on the Re-code track page \(recode\.html\)", gaps)
+    assert len(sections) == 5 and set(sections) <= headings(PAGE)
+
+
+def test_hints_name_each_page_by_the_first_words_of_its_title_and_its_html_file():
+    for page, title in checks.PAGES.items():
+        text = (PROJECT_ROOT / "docs" / f"{page}.rst").read_text()
+        assert any(line.startswith(title) and line.split(":")[0] == title
+                   for line in text.splitlines()[:8])
+    assert checks.on_page("recode", "Part 1: U-Net blocks") == \
+        '"Part 1: U-Net blocks" on the Re-code track page (recode.html)'
 
 
 def as_page_block(text):
@@ -156,7 +166,7 @@ def as_page_block(text):
 
 def test_the_score_table_on_the_recode_page_is_the_current_output(solution_grading):
     results, _ = solution_grading
-    assert as_page_block(check.score_table(results, "exercises/recode_solutions")) in PAGE
+    assert as_page_block(check.score_table(results, "tests/recode_reference")) in PAGE
 
 
 def test_the_failing_example_on_the_recode_page_is_the_current_output(tmp_path):
@@ -190,7 +200,7 @@ def test_each_facade_mistake_is_named_by_its_check(tmp_path, mistake):
 
 
 def test_the_update_checks_use_real_modules_that_see_batches_and_modes():
-    nets = check.update.stand_ins()
+    nets = checks.update.stand_ins()
     assert isinstance(nets.discriminator, torch.nn.Module)
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in nets.discriminator.modules())
     nets.discriminator.eval()(nets.input_image, nets.target_image)

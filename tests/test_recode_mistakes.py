@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from tests.recode_support import check, part_of, plant, reference_code_in, shown_hints
+from tests.recode_support import (check, checks, part_of, plant, reference_code_in,
+                                  shown_hints)
 
 IMPORT_TORCH = (r"\nfrom pix2pix", "\nimport torch\nfrom pix2pix")  # for a planted torch call
 
@@ -238,4 +239,4 @@ def test_a_mistake_without_a_name_is_reported_by_what_was_measured(tmp_path):
 def test_the_overfit_names_a_missing_detach_instead_of_only_crashing(tmp_path):
     folder = plant(tmp_path, "gan_step.py", (r"fake_image\.detach\(\)", "fake_image"))
     result, = check.grade(folder, ["overfit"])
-    assert (result.status, result.hint) == ("FAIL", check.update.NO_DETACH)
+    assert (result.status, result.hint) == ("FAIL", checks.update.NO_DETACH)

@@ -14,9 +14,9 @@ from pix2pix.losses import discriminator_loss
 from pix2pix.models import (DiscriminatorConfig, GeneratorConfig, PatchGANDiscriminator,
                             UNetGenerator)
 from pix2pix.paths import PROJECT_ROOT
-from tests.recode_support import SOLUTIONS, STARTER, check
+from tests.recode_support import SOLUTIONS, STARTER, check, checks
 
-QUESTIONS = {question.name: question for question in check.questions.QUESTIONS}
+QUESTIONS = {question.name: question for question in checks.questions.QUESTIONS}
 
 
 def patchgan_grid_512():
@@ -70,8 +70,8 @@ def test_every_question_has_a_measurement():
 @pytest.mark.parametrize("name", MEASURED)
 def test_each_expected_answer_is_what_the_package_measures(name):
     question = QUESTIONS[name]
-    measured = check.questions.read_answer(MEASURED[name](), question.kind)
-    assert check.questions.digest(measured) == question.digest
+    measured = checks.questions.read_answer(MEASURED[name](), question.kind)
+    assert checks.questions.digest(measured) == question.digest
 
 
 def test_the_discussions_claims_are_measured_too():
@@ -85,9 +85,9 @@ def test_answers_py_asks_each_question_once_with_its_page_section():
     assert names == list(QUESTIONS)
     for name, question in QUESTIONS.items():
         comment = text.split(f"\n{name} = None")[0].rsplit("\n\n", 1)[1]
-        page, section = re.fullmatch(r'(docs/\w+\.rst), "(.+)"', question.source).groups()
-        assert f'# {page}, "{section}"' in comment
-        lines = (PROJECT_ROOT / page).read_text().splitlines()
+        assert f"# {question.source}" in comment
+        lines = (PROJECT_ROOT / "docs" / f"{question.page}.rst").read_text().splitlines()
+        section = question.section
         assert section in lines and re.fullmatch(r"[-~=]+", lines[lines.index(section) + 1])
 
 
@@ -108,7 +108,7 @@ def test_a_discussion_is_shown_only_after_an_attempt(tmp_path):
     assert (wrong.status, right.status, untouched.status) == ("FAIL", "PASS", "NOT DONE")
     assert wrong.note == QUESTIONS["PATCHGAN_GRID_512"].discussion
     assert right.note == QUESTIONS["WINDOW_RGB"].discussion
-    assert untouched.note == "" and "docs/exercise1.rst" in untouched.hint
+    assert untouched.note == "" and "Exercise 1 page (exercise1.html)" in untouched.hint
     assert "(63, 63) is not it" in wrong.hint and "62" not in wrong.hint
 
 

@@ -22,6 +22,7 @@ CONVOLUTIONS = [(4, 2, 1)] * 3 + [(4, 1, 1)] * 2  # (kernel, stride, padding) of
 UNCONDITIONAL = ("D ignores the input image x: an unconditional D only asks whether an image "
                  "looks real, not whether it belongs to x; concatenate x and the other image "
                  "on the channel axis and judge the pair")
+MEANINGS = [("to have 6 channels, but got 3 channels", UNCONDITIONAL)]  # error text -> mistake
 
 
 def layout_problem(discriminator):

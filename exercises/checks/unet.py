@@ -27,6 +27,9 @@ EXTRA_NORM = ("a BatchNorm where the paper has none: the outermost encoder block
 SKIP_MISSING = ("a decoder block received fewer channels than it was built for: every decoder "
                 "block but the innermost takes the skip and the upsampled features, joined on "
                 "the channel axis")
+MEANINGS = [  # text in an exception's message -> the named mistake it points to
+    ("Expected more than 1 value per channel when training", EXTRA_NORM),
+]
 
 
 def activation_name(slope):

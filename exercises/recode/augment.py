@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 LOAD_SIZE = 286  # the paper resizes to 286x286 ...
 CROP_SIZE = 256  # ... and crops a random 256x256 window back out
-GAP = "see docs/recode.rst, 'Part 5: paired augmentation'"
+GAP = "see 'Part 5: paired augmentation' on the Re-code track page (recode.html)"
 
 
 def resize_to_load_size(image):

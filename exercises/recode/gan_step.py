@@ -12,7 +12,7 @@ sees G itself; G learns through ``fake_image``, which still carries the graph ba
 
 from pix2pix.losses import discriminator_loss, generator_loss
 
-GAP = "see docs/recode.rst, 'Part 4: the update steps'"
+GAP = "see 'Part 4: the update steps' on the Re-code track page (recode.html)"
 
 
 def update_discriminator(discriminator, optimizer, input_image, target_image, fake_image):

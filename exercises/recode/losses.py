@@ -8,7 +8,7 @@ then grade your work with ``python exercises/check.py losses``. Both functions r
 import torch
 import torch.nn.functional as F
 
-GAP = "see docs/recode.rst, 'Part 3: losses'"
+GAP = "see 'Part 3: losses' on the Re-code track page (recode.html)"
 
 
 def discriminator_loss(real_logits, fake_logits):

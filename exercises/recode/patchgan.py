@@ -8,7 +8,7 @@ receptive field of one output logit and expects 70x70 input pixels.
 import torch
 import torch.nn as nn
 
-GAP = "see docs/recode.rst, 'Part 2: PatchGAN'"
+GAP = "see 'Part 2: PatchGAN' on the Re-code track page (recode.html)"
 
 
 class PatchGAN(nn.Module):

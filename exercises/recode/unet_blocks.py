@@ -8,7 +8,7 @@ its defaults and expects exactly the official code's 54,413,955 weights.
 import torch
 import torch.nn as nn
 
-GAP = "see docs/recode.rst, 'Part 1: U-Net blocks'"
+GAP = "see 'Part 1: U-Net blocks' on the Re-code track page (recode.html)"
 
 
 class DownBlock(nn.Module):
