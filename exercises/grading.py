@@ -12,6 +12,8 @@ raises the starter's ``NotImplementedError``. Anything else the student's code r
 ERROR, reported with its lines in the student's file and without a traceback.
 """
 
+import ast
+import dis
 import importlib.util
 import inspect
 import sys
@@ -71,8 +73,9 @@ def raised_where(exc, directory):
 
 
 def code_names(module):
-    """The global, attribute and imported names the functions and classes of ``module`` use,
-    and the strings they hold (as in ``importlib.import_module("...")``), from their bytecode."""
+    """The names the functions and classes of ``module`` use: globals, imports, dotted chains
+    such as ``pix2pix.losses.generator_loss``, and the strings they hold (as in
+    ``importlib.import_module("...")``), read from their bytecode."""
     names, todo = set(), []
     for value in vars(module).values():
         if getattr(value, "__module__", None) == module.__name__:
@@ -80,9 +83,19 @@ def code_names(module):
             todo += [getattr(member, "__code__", None) for member in members]
     while todo:
         code = todo.pop()
-        if isinstance(code, types.CodeType):
-            names |= set(code.co_names) | {c for c in code.co_consts if isinstance(c, str)}
-            todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        if not isinstance(code, types.CodeType):
+            continue
+        names |= set(code.co_names) | {c for c in code.co_consts if isinstance(c, str)}
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        chain = []
+        for instruction in dis.get_instructions(code):
+            if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                chain = [instruction.argval]
+            elif instruction.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain:
+                chain.append(instruction.argval)
+                names.add(".".join(chain))
+            else:
+                chain = []
     return names
 
 
@@ -97,14 +110,31 @@ def origin(value):
     return name, getattr(sys.modules.get(name), "__file__", None) or ""
 
 
-def borrowed(module, answers, reference):
-    """What the student's ``module`` takes instead of writing it: 'source (name)' phrases.
+def defined_names(path):
+    """The names a Python file defines at its top level (its functions, classes, constants)."""
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node]
+        names |= {getattr(target, "name", getattr(target, "id", "")) for target in targets}
+    return names - {""}
+
+
+def borrowed(module, answers, reference, api):
+    """What the student's ``module`` takes instead of writing it: 'source (names)' phrases.
+
+    A name counts when the student's own code uses it, or when it is one the starter file
+    defines (the names the grader calls): an unused import is no answer.
 
     Args:
         module: the student's module, just imported.
         answers: names of the package's modules that already hold this file's answer.
         reference: the folder of the reference solution (its files are not the student's,
             unless it is the folder being graded).
+        api: the names the starter file defines.
     """
     own = Path(module.__file__).resolve().parent
 
@@ -116,21 +146,19 @@ def borrowed(module, answers, reference):
             return "the reference solution"
         return ""
 
-    taken = {}
+    taken, used = {}, code_names(module)  # where from -> the names taken
     for name, value in vars(module).items():
         bases = value.__mro__[1:] if inspect.isclass(value) else ()
-        for where in (forbidden(*origin(item)) for item in (value, *bases)):
-            if where and not name.startswith("__"):
-                taken.setdefault(where, name)
-    used = code_names(module)
-    packages = {v.__name__ for v in vars(module).values() if isinstance(v, types.ModuleType)}
-    for answer in answers:  # a use inside a function: `import pix2pix.losses` or `pix2pix.losses.x`
-        package, _, last = answer.rpartition(".")
-        if answer in used or (package in packages and last in used):
-            taken.setdefault(answer, answer)
+        for where in {forbidden(*origin(item)) for item in (value, *bases)} - {""}:
+            if name in used or name in api:
+                taken.setdefault(where, []).append(name)
+    for answer in answers:  # inside a function: `import pix2pix.losses`, `pix2pix.losses.x`
+        if answer in used:
+            taken.setdefault(answer, ["in a function"])
     if any(set(name.split(".")) & set(REFERENCE_NAMES) for name in used):
-        taken.setdefault("the reference solution", "an import")
-    return [f"{where} ({name})" for where, name in taken.items()]
+        taken.setdefault("the reference solution", ["in a function"])
+    return [f"{where} ({', '.join(sorted(names)[:3])}{', ...' if len(names) > 3 else ''})"
+            for where, names in taken.items()]
 
 
 def borrowing_problem(filename, phrases):
@@ -198,7 +226,8 @@ class Submission:
             raise FileDoesNotLoad(self.broken[filename])
         module = self.execute(filename, path)
         changed = self.watch(filename) if self.watch else ""  # undoes what it reports, too
-        phrases = borrowed(module, self.package_answers.get(filename, ()), self.reference)
+        phrases = borrowed(module, self.package_answers.get(filename, ()), self.reference,
+                           defined_names(self.starter / filename))
         problem = borrowing_problem(filename, phrases) if phrases else changed
         if problem:
             self.refused[filename] = problem

@@ -198,10 +198,11 @@ class Watch:
         self.baseline, self.patched = baseline, ""
 
     def __call__(self, filename):
-        names = self.baseline.replaced()
+        switched = self.baseline.switched(f"{filename}, when imported,")  # undone first: torch
+        names = self.baseline.replaced()  # rebinds torch.Storage along with the default dtype
         if names and not self.patched:
             self.patched = patched_hint(filename, names)
-        return self.patched or self.baseline.switched(f"{filename}, when imported,")
+        return self.patched or switched
 
     def after_check(self, submission):
         """The hint for the whole part if the check just run replaced a watched name, or ''."""
@@ -246,9 +247,9 @@ def serve(dump_path):
             faulthandler.dump_traceback_later(time_limit, file=dump)
             for item in modules[part].CHECKS:
                 result = runner(item, submission, meanings)
+                hint = watch.baseline.switched("your code")
                 if watch.after_check(submission):
                     return send(("patched", watch.patched))
-                hint = watch.baseline.switched("your code")
                 send(("result", Result(item.part, item.name, "FAIL", hint) if hint else result))
             faulthandler.cancel_dump_traceback_later()
             send(("done", None))

@@ -25,10 +25,11 @@ import worker  # noqa: E402, F401  (where the checks run)
 PART_CHECKS = {part: importlib.import_module(f"checks.{part}").CHECKS for part in check.PARTS}
 
 
-def plant(tmp_path, filename, *replacements):
-    """A copy of the reference solution with each (pattern, replacement) applied to ``filename``."""
+def plant(tmp_path, filename, *replacements, source=SOLUTIONS):
+    """A copy of the reference solution (or of ``source``) with each (pattern, replacement)
+    applied to ``filename``."""
     folder = tmp_path / "planted"
-    shutil.copytree(SOLUTIONS, folder)
+    shutil.copytree(source, folder)
     path = folder / filename
     text = path.read_text()
     for old, new in replacements:

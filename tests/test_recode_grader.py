@@ -6,6 +6,7 @@ in test_recode_questions.py.
 """
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from PIL import Image
 from pix2pix.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
 from pix2pix.paths import PROJECT_ROOT
 from tests.recode_support import (EXERCISES, PART_CHECKS, SOLUTIONS, STARTER, check, checks,
-                                  grading, plant, reference_code_in)
+                                  grading, part_of, plant, reference_code_in)
 
 PAGE = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
 
@@ -205,3 +206,65 @@ def test_the_update_checks_use_real_modules_that_see_batches_and_modes():
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in nets.discriminator.modules())
     nets.discriminator.eval()(nets.input_image, nets.target_image)
     assert nets.discriminator.calls == [(2, False)]
+
+
+BORROWED = {  # (file, lines appended to the reference's copy) -> what the hint names
+    "the reference, imported by path": (
+        "losses.py", "from tests.recode_reference.losses import *\n", "the reference solution"),
+    "the reference's old folder": (
+        "losses.py", "from recode_solutions.losses import *\n", "recode_solutions"),
+    "the package's losses": (
+        "losses.py", "from pix2pix.losses import discriminator_loss, generator_loss\n",
+        "pix2pix.losses (discriminator_loss, generator_loss)"),
+    "the package's losses inside a function": (
+        "losses.py", "\n\ndef discriminator_loss(real_logits, fake_logits):\n"
+                     "    import pix2pix.losses\n"
+                     "    return pix2pix.losses.discriminator_loss(real_logits, fake_logits)\n",
+        "pix2pix.losses (in a function)"),
+    "the package's blocks": (
+        "unet_blocks.py", "from pix2pix.models import DownBlock, UpBlock\n",
+        "pix2pix.models (DownBlock, UpBlock)"),
+    "a subclass of the package's D": (
+        "patchgan.py", "from pix2pix.models import PatchGANDiscriminator\n\n\n"
+                       "class PatchGAN(PatchGANDiscriminator):\n    pass\n",
+        "pix2pix.models (PatchGAN)"),
+    "the package's jitter under another name": (
+        "augment.py", "from pix2pix.data import paired_jitter as _jitter\n\n\n"
+                      "def paired_jitter(input_image, target_image):\n"
+                      "    return _jitter(input_image, target_image, None, 256)\n",
+        "pix2pix.data (_jitter)"),
+    "the package's update steps": (
+        "gan_step.py", "from pix2pix.step import set_requires_grad\n\n\n"
+                       "def update_generator(*args):\n    set_requires_grad(args[0], False)\n",
+        "pix2pix.step (set_requires_grad)"),
+}
+
+
+@pytest.mark.parametrize("case", BORROWED)
+def test_a_file_that_takes_its_answer_is_named_and_scores_nothing_in_its_part(tmp_path, case):
+    filename, lines, named = BORROWED[case]
+    folder = plant(tmp_path, filename, (r"\Z", f"\n{lines}"))
+    results = check.grade(folder, [part_of(filename)])
+    assert {r.status for r in results} == {"FAIL"}
+    hint, = {r.hint for r in results}
+    assert hint.startswith(f"{filename} takes its answer instead of writing it") and named in hint
+
+
+def test_answers_measured_with_the_package_and_helpers_the_starter_imports_are_welcome(tmp_path):
+    folder = plant(tmp_path, "answers.py", (
+        r"WINDOW_RGB = \(0, 128, 255\)",
+        "from pix2pix.facades import CLASS_NAMES, MODEL_PALETTE\n\n"
+        "WINDOW_RGB = tuple(int(v) for v in MODEL_PALETTE[CLASS_NAMES.index('window')])"))
+    folder = plant(tmp_path / "again", "gan_step.py", (r"\Z", "\nimport pix2pix.losses\n"),
+                   source=folder)
+    results = check.grade(folder, ["questions", "update"])
+    assert {r.status for r in results} == {"PASS"}
+
+
+def test_the_reference_is_out_of_the_import_path_the_grader_gives_a_student_file(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    for name in ("recode_solutions", "recode_reference", "tests.recode_reference"):
+        code = f"import sys; sys.path[0] = {str(EXERCISES)!r}; import {name}"  # as check.py
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=tmp_path, env=env)
+        assert "ModuleNotFoundError" in run.stderr, name
