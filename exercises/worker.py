@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from pathlib import Path
 
 from checks import PARTS
@@ -42,19 +43,43 @@ class GradingInterrupted(Exception):
 # In the child: run the checks of one part
 
 
-def explain_error(exc, meanings, frames):
+def failing_layer(exc, directory):
+    """'Owner.attribute' of the torch layer that raised, as the student's module that called it
+    names it (e.g. 'UpBlock.conv'), or ''."""
+    import torch
+
+    layer, owner = None, None
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        candidate = frame.f_locals.get("self")
+        if not isinstance(candidate, torch.nn.Module):
+            continue
+        if Path(frame.f_code.co_filename).resolve().parent == directory:
+            owner = candidate
+        elif type(candidate).__module__.startswith("torch.nn") and layer is None:
+            layer = candidate
+    names = [name for name, module in (owner.named_modules() if owner else ()) if module is layer]
+    return f"{type(owner).__name__}.{names[0]}" if layer is not None and names else ""
+
+
+def explain_error(exc, meanings, submission):
     """The named mistake an exception points to, from (text in the message, hint) pairs; for a
-    wrong shape, the student's lines it went through."""
-    named = next((hint for text, hint in meanings if text in str(exc)), "")
+    wrong shape, the student's lines and layer it went through; or ''."""
     message = str(exc)
+    named = next((hint for text, hint in meanings if text in message), "")
+    frames = student_frames(exc, submission.directory)
     wrong_shape = isinstance(exc, (RuntimeError, ValueError, IndexError)) and re.search(
         r"shape|size|channels|dimension|indices|index", message)
     if named or not (wrong_shape and frames):
         return named
+    layer = failing_layer(exc, submission.directory)
+    if layer and re.search(r"to have \d+ channels, but got \d+ channels", message):
+        return (f"{layer} received other channels than it was built for, at {frames[-1]}: fix "
+                f"the in_channels {layer.split('.')[0]}.__init__ builds it with, or the tensor "
+                "passed to it; compare both with the docstring")
     passed = f", passed on by {', then '.join(reversed(frames[:-1]))}" if frames[:-1] else ""
-    return (f"a tensor of the wrong shape reached {frames[-1]}{passed}: fix the line that made "
-            "it, or the layer's channels where it is built; compare each shape with the "
-            "docstring's")
+    return (f"a tensor of the wrong shape reached {layer or frames[-1]}"
+            f"{f' at {frames[-1]}' if layer else ''}{passed}: fix the line that made it, or the "
+            "layer's channels where it is built; compare each shape with the docstring's")
 
 
 def run_check(item, submission, meanings=()):
@@ -85,7 +110,7 @@ def run_check(item, submission, meanings=()):
         frames = student_frames(exc, submission.directory)
         where = f" (at {', called from '.join(reversed(frames))})" if frames else ""
         return Result(item.part, item.name, "ERROR",
-                      explain_error(exc, meanings, frames) or item.hint,
+                      explain_error(exc, meanings, submission) or item.hint,
                       error=f"{type(exc).__name__}: {exc}{where}")
 
 

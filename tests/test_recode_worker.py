@@ -69,7 +69,8 @@ PATCHES = {  # what a student's file replaces -> the planted lines
 
 @pytest.mark.parametrize("patch", PATCHES)
 def test_a_file_that_patches_the_grader_is_named_and_its_part_scores_nothing(tmp_path, patch):
-    folder = plant(tmp_path, "losses.py", (r"\nimport torch\n", f"\nimport torch\n{PATCHES[patch]}"))
+    folder = plant(tmp_path, "losses.py", (r"\nimport torch\n",
+                                           f"\nimport torch\n{PATCHES[patch]}"))
     results = check.grade(folder, ["losses", "augment"])
     hint, = shown_hints([r for r in results if r.part == "losses"])
     assert hint.startswith("losses.py replaces ") and "scores nothing" in hint
