@@ -31,6 +31,10 @@ from grading import CheckFailed, FileDoesNotLoad, FileRefused, Result, student_f
 GRACE = 2.0  # seconds the parent waits past the limit, while the child writes where it was
 
 
+class WorkerDidNotStart(Exception):
+    """The child process ended before it could grade: its own error is above, on stderr."""
+
+
 class GradingInterrupted(Exception):
     """Ctrl+C stopped the grading; ``results`` holds the parts graded until then."""
 
@@ -130,12 +134,13 @@ SWITCH_NAMES = {  # switch -> (what changing it does, the call that does it)
 
 
 def reset_switches(state):
-    """Put torch's global switches back as ``state`` has them."""
+    """Put torch's global switches back as ``state`` (the grader's own) has them."""
     import torch
 
     torch.set_grad_enabled(state["autograd"])
     torch.set_default_dtype(state["dtype"])
-    torch.set_default_device(state["device"])
+    if torch.get_default_device() != state["device"]:
+        torch.set_default_device(None)  # no override: the grader's default, the CPU
 
 
 def watched_namespaces():
@@ -149,23 +154,15 @@ def watched_namespaces():
         name in ("grading", "worker", "checks", "builtins", "random", "math", "copy")
         or name.startswith(("checks.", "pix2pix")) or name in (
             "torch", "torch.nn.functional", "torch.nn.init", "torch.autograd", "torch.optim"))]
-    classes = [torch.Tensor, torch.nn.Module, torch.optim.Optimizer, torch.optim.SGD,
-               torch.optim.Adam]
+    classes = [torch.Tensor, torch.nn.Module]  # not the optimizers: torch rebinds their step
     return ([(m.__name__, vars(m)) for m in modules if m is not builtins]
             + [("builtins", vars(builtins))] + [(c.__qualname__, vars(c)) for c in classes])
 
 
 def warm_up():
-    """Let torch rebind the names it rebinds on first use (an optimizer's step, the seeding
-    functions when torch._dynamo loads), so that the baseline holds them as they stay."""
-    import torch
-    import torch._dynamo  # noqa: F401
-
-    weight = torch.zeros(1, requires_grad=True)
-    for optimizer in (torch.optim.SGD([weight], lr=0.1), torch.optim.Adam([weight])):
-        weight.grad = torch.zeros(1)
-        optimizer.step()
-        optimizer.zero_grad()
+    """Load torch._dynamo, which rebinds torch.manual_seed, before the baseline is taken; any
+    optimizer's first step loads it anyway, so this costs the grading nothing."""
+    importlib.import_module("torch._dynamo")
 
 
 class Baseline:
@@ -183,21 +180,20 @@ class Baseline:
         changed = []
         for (label, before), (_, space) in zip(self.values, self.namespaces):
             for key, value in before.items():
-                now = space.get(key, None)
                 if key.startswith("__") and key.endswith("__"):
                     continue  # Python's own bookkeeping (__warningregistry__ and the like)
-                if now is not value or getattr(now, "__code__", None) is not self.code.get(
-                        (label, key), getattr(now, "__code__", None)):
+                now = space.get(key, None)
+                body = self.code.get((label, key))
+                if now is not value or (body is not None and now.__code__ is not body):
                     changed.append(f"{label}.{key}")
         return changed
 
     def switched(self, who):
         """What ``who`` left changed in torch's global switches, undone, as a hint; or ''."""
-        now = switches()
-        changed = [SWITCH_NAMES[key][0].format(value="off" if value is False else "on"
-                                               if value is True else value)
-                   + f" ({SWITCH_NAMES[key][1]})"
-                   for key, value in now.items() if value != self.switches[key]]
+        said = {True: "on", False: "off"}
+        changed = [f"{SWITCH_NAMES[key][0].format(value=said.get(value, value))} "
+                   f"({SWITCH_NAMES[key][1]})"
+                   for key, value in switches().items() if value != self.switches[key]]
         if not changed:
             return ""
         reset_switches(self.switches)
@@ -223,8 +219,9 @@ class Watch:
         self.baseline, self.patched = baseline, ""
 
     def __call__(self, filename):
-        switched = self.baseline.switched(f"{filename}, when imported,")  # undone first: torch
-        names = self.baseline.replaced()  # rebinds torch.Storage along with the default dtype
+        # the switches first: putting the default dtype back rebinds torch.Storage as well
+        switched = self.baseline.switched(f"{filename}, when imported,")
+        names = self.baseline.replaced()
         if names and not self.patched:
             self.patched = patched_hint(filename, names)
         return self.patched or switched
@@ -324,8 +321,8 @@ class Worker:
                          daemon=True).start()
         self.catalogue = self.messages.get()  # its checks' names, once it has loaded them
         if self.catalogue is None:
-            raise RuntimeError("the grader's worker process did not start; run "
-                               "python exercises/check.py again")
+            raise WorkerDidNotStart(f"the process that runs the checks stopped while starting "
+                                    f"(exit code {self.process.wait()}); its error is above")
 
     def alive(self):
         """Whether the child is still running."""

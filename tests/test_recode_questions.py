@@ -1,8 +1,10 @@
 """The Re-code questions: every expected answer is what the course's code measures, answers are
 read in the forms a student writes them, and a discussion appears only after an attempt."""
 
+import itertools
 import math
 import re
+import time
 
 import pytest
 import torch
@@ -131,3 +133,25 @@ def test_an_answer_of_the_wrong_form_is_told_the_form(tmp_path):
 
 def test_the_reference_answers_pass():
     assert {r.status for r in check.grade(SOLUTIONS, ["questions"])} == {"PASS"}
+
+
+def plausible_answers(kind):
+    """The answers of a kind a student's loop would try, in canonical form, in its order."""
+    return {
+        "grid": (f"{n}x{n}" for n in range(1, 1025)),  # a square grid, side by side
+        "int": (str(n) for n in range(100_000)),
+        "rgb": (",".join(map(str, rgb)) for rgb in itertools.product(range(256), repeat=3)),
+        "word": (name.lower() for name in CLASS_NAMES),
+        "number": (f"{n / 1000:.3f}" for n in range(100_000)),
+    }[kind]
+
+
+def test_the_questions_are_self_checks_a_short_loop_finds_every_answer():
+    start = time.perf_counter()
+    for question in QUESTIONS.values():
+        tries = next(n for n, answer in enumerate(plausible_answers(question.kind), 1)
+                     if checks.questions.digest(answer) == question.digest)
+        assert tries <= 35_000, question.name
+    assert time.perf_counter() - start < 5  # the page and the report say so
+    page = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
+    assert "self-checks" in page

@@ -6,8 +6,12 @@ right answer, the page section that explains it, and the discussion the student 
 answering.
 
 Why digests and not the answers: this file ships with the course, and a student should measure
-an answer, not read it here. tests/test_recode_questions.py measures each answer with the
-package and checks it against its digest.
+an answer, not read it here. A digest stops reading, not guessing: the questions are
+self-checks. Each answer lies in a small space (a class among twelve, a count of layers), and
+the grader itself says right or wrong, so a loop over plausible answers finds all seven in
+under a second; a slow salted KDF (scrypt, 0.2 s a try) would still give five of them within
+three minutes while slowing every grading. tests/test_recode_questions.py measures each answer
+with the package, checks it against its digest, and times such a loop.
 """
 
 import hashlib
