@@ -1,10 +1,10 @@
 """Re-code questions: answers you measure with the course's code or read on its pages.
 
-Page: docs/recode.rst, "Part 8: questions". Replace each None with your answer, then grade with
-``python exercises/check.py questions``. Each question names the page section that explains it;
-where you can, measure the answer with the package (pix2pix.models, pix2pix.facades,
-pix2pix.losses, pix2pix.inference) rather than working it out by hand. The grader shows a short
-discussion under each question you have answered, right or wrong.
+Page: "Part 8: questions" on the Re-code track page (recode.html). Replace each None with your
+answer, then grade with ``python exercises/check.py questions``. Each question names the page
+section that explains it; where you can, measure the answer with the package (pix2pix.models,
+pix2pix.facades, pix2pix.losses, pix2pix.inference) rather than working it out by hand. The
+grader shows a short discussion under each question you have answered, right or wrong.
 """
 
 # "The discriminator: a PatchGAN" on the Concepts page (concepts.html)

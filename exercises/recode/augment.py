@@ -1,7 +1,7 @@
 """Re-code part 5: paired random jitter and mirroring.
 
-Page: docs/recode.rst, "Part 5: paired augmentation". Fill in the gap marked
-NotImplementedError, then grade your work with ``python exercises/check.py augment``.
+Page: "Part 5: paired augmentation" on the Re-code track page (recode.html). Fill in the gap
+marked NotImplementedError, then grade your work with ``python exercises/check.py augment``.
 """
 
 import torch

@@ -1,8 +1,8 @@
 """Re-code part 4: one update of D and one update of G.
 
-Page: docs/recode.rst, "Part 4: the update steps". Fill in the two gaps marked
-NotImplementedError, then grade your work with ``python exercises/check.py update``.
-Both steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
+Page: "Part 4: the update steps" on the Re-code track page (recode.html). Fill in the two gaps
+marked NotImplementedError, then grade your work with ``python exercises/check.py update``. Both
+steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
 
 A training iteration computes the fake once, ``fake_image = generator(input_image)``, then calls
 (1) ``update_discriminator`` and (2) ``update_generator`` with it, in that order: the official

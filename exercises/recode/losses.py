@@ -1,8 +1,9 @@
 """Re-code part 3: the discriminator's and the generator's losses.
 
-Page: docs/recode.rst, "Part 3: losses". Fill in the two gaps marked NotImplementedError,
-then grade your work with ``python exercises/check.py losses``. Both functions receive logits
-(D has no sigmoid): ``F.binary_cross_entropy_with_logits`` applies the sigmoid for you.
+Page: "Part 3: losses" on the Re-code track page (recode.html). Fill in the two gaps marked
+NotImplementedError, then grade your work with ``python exercises/check.py losses``. Both
+functions receive logits (D has no sigmoid): ``F.binary_cross_entropy_with_logits`` applies the
+sigmoid for you.
 """
 
 import torch

@@ -1,7 +1,8 @@
 """Re-code questions (reference answers): measured with the course's code or read on its pages.
 
-Page: docs/recode.rst, "Part 8: questions". Graded by ``python exercises/check.py questions``;
-tests/test_recode_questions.py measures every answer with the package.
+Page: "Part 8: questions" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py questions``; tests/test_recode_questions.py measures every answer with the
+package.
 """
 
 # "The discriminator: a PatchGAN" on the Concepts page (concepts.html)

@@ -1,9 +1,9 @@
 """Re-code part 4 (reference solution): one update of D and one update of G.
 
-Page: docs/recode.rst, "Part 4: the update steps". Graded by ``python exercises/check.py update``.
-Both steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
-The caller computes ``fake_image = generator(input_image)`` once per iteration and passes it to
-both updates, as the official code does.
+Page: "Part 4: the update steps" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py update``. Both steps use the course's losses (pix2pix.losses), so this part
+does not depend on part 3. The caller computes ``fake_image = generator(input_image)`` once per
+iteration and passes it to both updates, as the official code does.
 """
 
 from pix2pix.losses import discriminator_loss, generator_loss

@@ -1,6 +1,7 @@
 """Re-code part 3 (reference solution): the discriminator's and the generator's losses.
 
-Page: docs/recode.rst, "Part 3: losses". Graded by ``python exercises/check.py losses``.
+Page: "Part 3: losses" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py losses``.
 """
 
 import torch
