@@ -64,6 +64,11 @@ MISTAKES = [
        "nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size=4, stride=1,\n"
        "                              padding='same', bias=False), nn.MaxPool2d(2))")],
      "each block resizes with its own 4x4 stride-2 convolution", "resizes with max_pool2d"),
+    ("BatchNorm before the encoder's convolution", "unet_blocks.py",
+     [(r"nn\.BatchNorm2d\(out_channels\) if normalize", "nn.BatchNorm2d(in_channels) if normalize"),
+      (r"return self\.norm\(self\.conv\(self\.act\(x\)\)\)",
+       "return self.conv(self.norm(self.act(x)))")],
+     "each block resizes with its own 4x4 stride-2 convolution", "normalises before"),
     ("nn.Dropout2d for nn.Dropout", "unet_blocks.py",
      [(r"nn\.Dropout\(0\.5\)", "nn.Dropout2d(0.5)")],
      "dropout ends decoder blocks 1-3, on in train mode only", "nn.Dropout2d"),

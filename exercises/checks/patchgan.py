@@ -64,11 +64,14 @@ def order_problem(discriminator):
     layers = recorded_layers(discriminator.eval(), [torch.randn(1, 3, 64, 64) for _ in range(2)])
     if any(layer.kind == "dropout" for layer in layers):
         return "D drops activations: the paper's D has no dropout; only G has, in its decoder"
-    kinds, after = [layer.kind for layer in layers], []
-    for kind in kinds:
-        after.append([]) if kind == "conv" else after[-1].append(kind) if after else None
-    if any("norm" in step and "act" in step and step.index("act") < step.index("norm")
-           for step in after):
+    after = []  # per convolution: the kinds of the layers between it and the next one
+    for layer in layers:
+        if layer.kind == "conv":
+            after.append([])
+        elif after:
+            after[-1].append(layer.kind)
+    if any("norm" in kinds and "act" in kinds and kinds.index("act") < kinds.index("norm")
+           for kinds in after):
         return ("in D, the LeakyReLU comes before the BatchNorm: the paper normalises each "
                 "convolution's output, then activates it (C -> BatchNorm -> LeakyReLU)")
     return ""

@@ -158,7 +158,7 @@ def unet_parameter_count(student):
     if got == expected:
         return
     small = student.unet_blocks.UNet(ngf=4)
-    fail_on(unet_norm_problem(small))
+    fail_on(unet_norm_problem(small) or block_layers_problem(small))
     blocks = [*small.encoder, *small.decoder]
     if any(m.bias is not None for b in blocks for m in b.modules() if isinstance(m, CONVOLUTIONS)):
         raise CheckFailed(BIAS_BEFORE_NORM)
@@ -263,6 +263,30 @@ def unet_dropout(student):
                           "the paper's dropout rate is 0.5")
 
 
+def block_layers_problem(unet):
+    """What is wrong with the layers each block of ``unet`` runs, read from one forward pass of
+    a 256x256 image, or ''."""
+    blocks = [*unet.encoder, *unet.decoder]
+    names = ([("encoder", n) for n in range(len(unet.encoder))]
+             + [("decoder", n) for n in range(len(unet.decoder))])
+    layers = recorded_layers(lambda image: run_unet(unet.eval(), image),
+                             [torch.randn(1, 3, 256, 256)], blocks)
+    for i, (side, number) in enumerate(names):
+        own = [layer for layer in layers if layer.block == i]
+        kinds = [layer.kind for layer in own]
+        if side == "encoder" and "dropout" in kinds:
+            return DROPOUT_IN_ENCODER
+        problem = resampling_problem(own, f"{side} block {number}",
+                                     "conv" if side == "encoder" else "upconv")
+        if problem:
+            return problem
+        convolution = next(n for n, kind in enumerate(kinds) if kind in ("conv", "upconv"))
+        if "norm" in kinds[:convolution]:
+            return (f"{side} block {number} normalises before its convolution: BatchNorm comes "
+                    "after the convolution, on the features it made")
+    return ""
+
+
 @check("each block resizes with its own 4x4 stride-2 convolution")
 def unet_block_layers(student):
     """One forward pass of a small UNet, recorded layer by layer: every encoder block runs one
@@ -272,23 +296,7 @@ def unet_block_layers(student):
     Hint: DownBlock is LeakyReLU -> Conv2d(4, stride 2, padding 1) -> BatchNorm; UpBlock is
     ReLU -> ConvTranspose2d(4, stride 2, padding 1) -> BatchNorm -> Dropout.
     """
-    unet = student.unet_blocks.UNet(ngf=4).eval()
-    blocks = [*unet.encoder, *unet.decoder]
-    layers = recorded_layers(lambda image: run_unet(unet, image),
-                             [torch.randn(1, 3, 256, 256)], blocks)
-    for i, block in enumerate(blocks):
-        side, number = ("encoder", i) if i < len(unet.encoder) else ("decoder",
-                                                                     i - len(unet.encoder))
-        own = [layer for layer in layers if layer.block == i]
-        kinds = [layer.kind for layer in own]
-        if side == "encoder" and "dropout" in kinds:
-            raise CheckFailed(DROPOUT_IN_ENCODER)
-        fail_on(resampling_problem(own, f"{side} block {number}",
-                                   "conv" if side == "encoder" else "upconv"))
-        if "norm" in kinds and kinds.index("norm") < max(kinds.index(k) for k in kinds
-                                                          if "conv" in k):
-            raise CheckFailed(f"{side} block {number} normalises before its convolution: "
-                              "BatchNorm comes after the convolution, on the features it made")
+    fail_on(block_layers_problem(student.unet_blocks.UNet(ngf=4)))
 
 
 @check("skip connections reach the decoder")
