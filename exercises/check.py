@@ -5,69 +5,57 @@ Command (from any directory):
 
     python exercises/check.py                   # every part of exercises/recode/
     python exercises/check.py patchgan          # one part
-    python exercises/check.py --folder exercises/recode_solutions
+    python exercises/check.py --folder tests/recode_reference
     python exercises/check.py facade --facade my_facade.png
 
 Expected output: one line per check (PASS; FAIL; NOT DONE while a gap is left; ERROR when your
-code raised), a hint under each problem, then the score per part. The exit code is 0 only when
-every graded check passes. Runtime: about 10 seconds on a laptop CPU.
+code raised or did not finish), a hint under each problem, then the score per part. The exit
+code is 0 only when every graded check passes. Runtime: about 5 seconds on an idle laptop CPU,
+within 30 when other programs keep its cores busy.
 
 The checks of each part are in exercises/checks/<part>.py, one small function each, whose
-docstring says what it measures; exercises/grading.py loads your files, runs the checks and
-prints the report.
+docstring says what it measures; exercises/worker.py runs them in a child process, one part
+at a time; exercises/grading.py loads your files and prints the report.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from checks import augment, facade, losses, overfit, patchgan, questions, unet, update
-from grading import Submission, grade as run_checks, report
+from tqdm import tqdm
+
+from checks import ANSWERS, FACADE_FILE, PARTS, on_page
+from grading import Submission, report
+from worker import GradingInterrupted, WorkerDidNotStart, grade as grade_in_child
 
 # -----------------------------------------------------------------------------
 # Settings you can change
 
 RECODE_DIR = Path(__file__).resolve().parent / "recode"  # the folder graded by default
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "tests" / "recode_reference"
+TIME_LIMIT = 30  # seconds a part may take before it is stopped as "did not finish"
 
 # -----------------------------------------------------------------------------
-# 1. The parts, in the order of docs/recode.rst
-
-PARTS = {  # part -> (its checks, the student files it grades, the section that explains it)
-    "unet": (unet.CHECKS, "unet_blocks.py", "Part 1: U-Net blocks"),
-    "patchgan": (patchgan.CHECKS, "patchgan.py", "Part 2: PatchGAN"),
-    "losses": (losses.CHECKS, "losses.py", "Part 3: losses"),
-    "update": (update.CHECKS, "gan_step.py", "Part 4: the update steps"),
-    "augment": (augment.CHECKS, "augment.py", "Part 5: paired augmentation"),
-    "facade": (facade.CHECKS, facade.FACADE_FILE, "Part 6: your own facade"),
-    "overfit": (overfit.CHECKS, "unet_blocks.py + patchgan.py + gan_step.py",
-                "Part 7: overfit one pair"),
-    "questions": (questions.CHECKS, "answers.py", "Part 8: questions"),
-}
-CHECKS = [item for checks, _, _ in PARTS.values() for item in checks]
-ERROR_MEANINGS = [  # text in an exception's message -> the named mistake it points to
-    ("Expected more than 1 value per channel when training", unet.EXTRA_NORM),
-    ("to have 6 channels, but got 3 channels", patchgan.UNCONDITIONAL),
-]
-
-# -----------------------------------------------------------------------------
-# 2. Grade and report
+# 1. Grade and report
 
 
-def grade(directory=RECODE_DIR, parts=None, facade_path=None):
+def grade(directory=RECODE_DIR, parts=None, facade_path=None, time_limit=TIME_LIMIT,
+          on_result=lambda result: None):
     """Grade the files in ``directory``; ``parts`` picks some of PARTS (default: all).
 
     ``facade_path`` is the label image the "facade" part grades (default: my_facade.png in
-    ``directory``).
+    ``directory``). Each part runs in a child process and is stopped after ``time_limit``
+    seconds; ``on_result`` sees each Result as it comes. Returns the Results.
     """
-    elsewhere = {facade.FACADE_FILE: facade_path} if facade_path else None
-    return run_checks(CHECKS, Submission(directory, RECODE_DIR, elsewhere), parts,
-                      ERROR_MEANINGS)
+    elsewhere = {FACADE_FILE: facade_path} if facade_path else None
+    submission = Submission(directory, RECODE_DIR, elsewhere, ANSWERS, REFERENCE_DIR)
+    return grade_in_child(submission, parts or list(PARTS), time_limit, on_result)
 
 
 def score_table(results, directory):
     """The report of ``results`` as a student reads it."""
-    sections = {part: (files, section) for part, (_, files, section) in PARTS.items()}
-    return report(results, directory, sections)
+    return report(results, directory, {part: (files, on_page("recode", section))
+                                       for part, (files, section) in PARTS.items()})
 
 
 def main(argv=None):
@@ -78,14 +66,31 @@ def main(argv=None):
     parser.add_argument("--folder", type=Path, default=RECODE_DIR, metavar="DIR",
                         help="the folder being graded (default: exercises/recode)")
     parser.add_argument("--facade", type=Path, default=None, metavar="PATH",
-                        help=f"your facade label (default: {facade.FACADE_FILE} in that folder)")
+                        help=f"your facade label (default: {FACADE_FILE} in that folder)")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="S",
+                        help=f"seconds a part may take (default: {TIME_LIMIT})")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"error: {args.folder} is not a folder; pass the folder that holds your "
               "unet_blocks.py, e.g. --folder exercises/recode", file=sys.stderr)
         return 2
-    results = grade(args.folder, [args.part] if args.part else None, args.facade)
+    parts = [args.part] if args.part else list(PARTS)
+    stopped = ""
+    with tqdm(desc="grading", unit=" checks", leave=False, file=sys.stderr, disable=None) as bar:
+        try:
+            results = grade(args.folder, parts, args.facade, args.time_limit,
+                            lambda result: bar.update())
+        except GradingInterrupted as stop:  # Ctrl+C: report what was graded
+            results, stopped = stop.results, stop.part
+        except WorkerDidNotStart as error:
+            print(f"error: {error}; check the install with: pip install -r requirements.txt",
+                  file=sys.stderr)
+            return 2
     print(score_table(results, args.folder))
+    if stopped:
+        left = [part for part in parts if part not in {r.part for r in results}]
+        print(f"\nStopped by Ctrl+C while grading {stopped}; not graded: {', '.join(left)}")
+        return 130
     return 0 if all(r.status == "PASS" for r in results) else 1
 
 

@@ -1,28 +1,30 @@
-"""The machinery of the Re-code grader: load a student's files, run the checks, print the report.
+"""The machinery of the Re-code grader: load a student's files, what a check is, the report.
 
-The checks themselves are in exercises/checks/, one module per part, and exercises/check.py is
-the command line; this module knows nothing about pix2pix. The report it prints is explained on
-docs/recode.rst, "Run the grader".
+The checks themselves are in exercises/checks/, one module per part; exercises/worker.py runs
+them in a child process, and exercises/check.py is the command line. This module knows nothing
+about pix2pix and does not import torch, so that the process printing the report stays light.
+The report is explained on docs/recode.rst, "Run the grader".
 
 A check is a function of the student's :class:`Submission`. It passes by returning (optionally a
 note to show under it, such as the discussion of a question), fails by raising
 :class:`CheckFailed` with the hint to show, and is "not done" while the student's code still
 raises the starter's ``NotImplementedError``. Anything else the student's code raises is an
-ERROR, reported with its line in the student's file and without a traceback.
+ERROR, reported with its lines in the student's file and without a traceback.
 """
 
+import ast
+import dis
 import importlib.util
 import inspect
-import random
 import sys
 import textwrap
 import traceback
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 WIDTH = 96  # characters per line of the report
+REFERENCE_NAMES = ("recode_solutions", "recode_reference")  # the reference's folder, then and now
 
 
 class CheckFailed(Exception):
@@ -38,15 +40,137 @@ class FileDoesNotLoad(Exception):
     """A student's file is missing or raised while being imported; said once per file."""
 
 
+class FileRefused(Exception):
+    """A student's file loads but is not graded: it takes an answer instead of writing it, or
+    changes what all the other code runs with. Every check that needs it fails with this."""
+
+
 # -----------------------------------------------------------------------------
-# Loading the student's files
+# Where the student's code raised
+
+
+def student_frames(exc, directory):
+    """'file.py:line (function)' of each traceback frame inside ``directory``, outermost first."""
+    frames = []
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.resolve().parent == directory:
+            owner = frame.f_locals.get("self")
+            name = frame.f_code.co_name
+            frames.append(f"{path.name}:{line} "
+                          f"({type(owner).__name__ + '.' if owner is not None else ''}{name})")
+    return frames
 
 
 def raised_where(exc, directory):
-    """'file.py:line' of the last traceback frame inside ``directory``, or ''."""
-    frames = [frame for frame in traceback.extract_tb(exc.__traceback__)
-              if Path(frame.filename).resolve().parent == directory]
-    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    """'file.py, line N' of the last traceback frame inside ``directory``, or ''."""
+    frames = student_frames(exc, directory)
+    return frames[-1].split(" ")[0].replace(":", ", line ") if frames else ""
+
+
+# -----------------------------------------------------------------------------
+# Answers taken instead of written
+
+
+def code_names(module):
+    """The names the functions and classes of ``module`` use: globals, imports, dotted chains
+    such as ``pix2pix.losses.generator_loss``, and the strings they hold (as in
+    ``importlib.import_module("...")``), read from their bytecode."""
+    names, todo = set(), []
+    for value in vars(module).values():
+        if getattr(value, "__module__", None) == module.__name__:
+            members = vars(value).values() if inspect.isclass(value) else [value]
+            todo += [getattr(member, "__code__", None) for member in members]
+    while todo:
+        code = todo.pop()
+        if not isinstance(code, types.CodeType):
+            continue
+        names |= set(code.co_names) | {c for c in code.co_consts if isinstance(c, str)}
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        chain = []
+        for instruction in dis.get_instructions(code):
+            if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+                chain = [instruction.argval]
+            elif instruction.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain:
+                chain.append(instruction.argval)
+                names.add(".".join(chain))
+            else:
+                chain = []
+    return names
+
+
+def origin(value):
+    """(module name, file) a value comes from: a module itself, or where it (its class, for an
+    instance) was defined."""
+    if isinstance(value, types.ModuleType):
+        return value.__name__, getattr(value, "__file__", None) or ""
+    name = getattr(value, "__module__", None)
+    if not isinstance(name, str):
+        name = type(value).__module__
+    return name, getattr(sys.modules.get(name), "__file__", None) or ""
+
+
+def defined_names(path):
+    """The names a Python file defines at its top level (its functions, classes, constants)."""
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node]
+        names |= {getattr(target, "name", getattr(target, "id", "")) for target in targets}
+    return names - {""}
+
+
+def borrowed(module, answers, reference, api):
+    """What the student's ``module`` takes instead of writing it: 'source (names)' phrases.
+
+    A name counts when the student's own code uses it, or when it is one the starter file
+    defines (the names the grader calls): an unused import is no answer.
+
+    Args:
+        module: the student's module, just imported.
+        answers: names of the package's modules that already hold this file's answer.
+        reference: the folder of the reference solution (its files are not the student's,
+            unless it is the folder being graded).
+        api: the names the starter file defines.
+    """
+    own = Path(module.__file__).resolve().parent
+
+    def forbidden(source, path):
+        if any(source == answer or source.startswith(answer + ".") for answer in answers):
+            return source
+        if path and Path(path).resolve().is_relative_to(reference) \
+                and Path(path).resolve().parent != own:
+            return "the reference solution"
+        return ""
+
+    taken, used = {}, code_names(module)  # where from -> the names taken
+    for name, value in vars(module).items():
+        bases = value.__mro__[1:] if inspect.isclass(value) else ()
+        for where in {forbidden(*origin(item)) for item in (value, *bases)} - {""}:
+            if name in used or name in api:
+                taken.setdefault(where, []).append(name)
+    for answer in answers:  # inside a function: `import pix2pix.losses`, `pix2pix.losses.x`
+        if answer in used:
+            taken.setdefault(answer, ["in a function"])
+    if any(set(name.split(".")) & set(REFERENCE_NAMES) for name in used):
+        taken.setdefault("the reference solution", ["in a function"])
+    return [f"{where} ({', '.join(sorted(names)[:3])}{', ...' if len(names) > 3 else ''})"
+            for where, names in taken.items()]
+
+
+def borrowing_problem(filename, phrases):
+    """The hint for a file that takes its answer from ``phrases``' sources."""
+    return (f"{filename} takes its answer instead of writing it: it uses {', '.join(phrases)}. "
+            "A file that imports the package's own answer or the reference solution scores "
+            "nothing in this part; write it yourself (torch, and the helpers the starter file "
+            "imports, are fine)")
+
+
+# -----------------------------------------------------------------------------
+# Loading the student's files
 
 
 class Submission:
@@ -54,35 +178,44 @@ class Submission:
 
     Each file is imported under a module name of its own, so that one process can grade several
     folders (the tests grade the starter, the solutions and planted mistakes side by side)
-    without one ``losses`` hiding another. A file that does not load is tried once; every later
-    use raises the same :class:`FileDoesNotLoad`.
+    without one ``losses`` hiding another. A file that does not load, or is refused, is tried
+    once; every later use raises the same :class:`FileDoesNotLoad` or :class:`FileRefused`.
 
     Args:
         directory: the folder being graded.
         starter: the folder of the untouched starter files, named in "missing file" messages.
         elsewhere: file name -> path, for files the student keeps outside ``directory``.
+        answers: file name -> the package's modules that hold its answer (not to be imported).
+        reference: the reference solution's folder (not to be imported).
     """
 
-    def __init__(self, directory, starter, elsewhere=None):
+    def __init__(self, directory, starter, elsewhere=None, answers=None, reference=None):
         self.directory = Path(directory).resolve()
         self.starter = Path(starter).resolve()
         self.elsewhere = elsewhere or {}
+        self.package_answers = answers or {}
+        self.reference = Path(reference).resolve() if reference else self.starter
+        self.watch = None  # in the grading process: file name -> what importing it changed
         self.modules = {}
         self.broken = {}  # file name -> why it does not load
+        self.refused = {}  # file name -> why it is not graded
 
     def path(self, name):
         """Where the student's file ``name`` is (it may not exist)."""
         return Path(self.elsewhere.get(name) or self.directory / name)
 
     def __getattr__(self, stem):
-        if stem.startswith("__"):  # copy, pickle and friends probe for these
-            raise AttributeError(stem)
+        if stem.startswith("__") or stem in ("modules", "broken", "refused"):
+            raise AttributeError(stem)  # copy, pickle and friends probe for these
         if stem not in self.modules:
             self.modules[stem] = self.load(f"{stem}.py")
         return self.modules[stem]
 
     def load(self, filename):
-        """Import the student's ``filename``; raises :class:`FileDoesNotLoad` with the line."""
+        """Import the student's ``filename``; raises :class:`FileDoesNotLoad` with the line, or
+        :class:`FileRefused` with the reason."""
+        if filename in self.refused:
+            raise FileRefused(self.refused[filename])
         if filename in self.broken:
             raise FileDoesNotLoad(self.broken[filename])
         path = self.directory / filename
@@ -91,6 +224,18 @@ class Submission:
                    if self.directory == self.starter else f"copy it from {self.starter}")
             self.broken[filename] = f"{filename} is missing: {fix}"
             raise FileDoesNotLoad(self.broken[filename])
+        module = self.execute(filename, path)
+        changed = self.watch(filename) if self.watch else ""  # undoes what it reports, too
+        phrases = borrowed(module, self.package_answers.get(filename, ()), self.reference,
+                           defined_names(self.starter / filename))
+        problem = borrowing_problem(filename, phrases) if phrases else changed
+        if problem:
+            self.refused[filename] = problem
+            raise FileRefused(problem)
+        return module
+
+    def execute(self, filename, path):
+        """Run the file as a module of its own name; raises :class:`FileDoesNotLoad` if it fails."""
         name = f"recode_{abs(hash(str(path)))}_{path.stem}"
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
@@ -102,16 +247,26 @@ class Submission:
             self.broken[filename] = (f"{filename}, line {exc.lineno}: "
                                      f"{type(exc).__name__}: {exc.msg}")
             raise FileDoesNotLoad(self.broken[filename]) from None
-        except Exception as exc:  # the file is Python, but running it raised
+        except ModuleNotFoundError as exc:
             del sys.modules[name]
-            where = raised_where(exc, self.directory).replace(":", ", line ")
-            self.broken[filename] = f"{where or filename}: {type(exc).__name__}: {exc}"
+            if (exc.name or "").split(".")[0] in REFERENCE_NAMES:
+                self.refused[filename] = borrowing_problem(filename, [f"{exc.name} (an import)"])
+                raise FileRefused(self.refused[filename]) from None
+            self.broken[filename] = self.raised(filename, exc)
+            raise FileDoesNotLoad(self.broken[filename]) from None
+        except BaseException as exc:  # the file is Python, but running it raised (or exited)
+            del sys.modules[name]
+            self.broken[filename] = self.raised(filename, exc)
             raise FileDoesNotLoad(self.broken[filename]) from None
         return module
 
+    def raised(self, filename, exc):
+        """'file.py, line N: Error: message' for an exception raised while importing a file."""
+        return f"{raised_where(exc, self.directory) or filename}: {type(exc).__name__}: {exc}"
+
 
 # -----------------------------------------------------------------------------
-# Registering and running the checks, and what they share
+# Registering the checks, and what they share
 
 
 @dataclass
@@ -169,48 +324,6 @@ class Result:
     broken_file: str = ""  # why a file this check needs does not load
 
 
-def explain_error(exc, meanings):
-    """The named mistake an exception points to, from (text in the message, hint) pairs."""
-    return next((hint for text, hint in meanings if text in str(exc)), "")
-
-
-def run_check(item, submission, meanings=()):
-    """Run one check and turn whatever happens, exceptions included, into a Result.
-
-    Args:
-        item: the :class:`Check`.
-        submission: the student's :class:`Submission`.
-        meanings: (text, hint) pairs: an exception whose message holds the text is that
-            named mistake.
-    """
-    torch.manual_seed(0)
-    random.seed(0)  # a student may draw crops with Python's random: grade repeatably
-    try:
-        note = item.function(submission) or ""
-        return Result(item.part, item.name, "PASS", note=note)
-    except CheckFailed as exc:
-        return Result(item.part, item.name, "FAIL", str(exc), exc.note)
-    except FileDoesNotLoad as exc:
-        return Result(item.part, item.name, "ERROR", broken_file=str(exc))
-    except NotImplementedError as exc:
-        return Result(item.part, item.name, "NOT DONE", f"not done yet: {exc}")
-    except Exception as exc:  # the student's code may raise anything; the grader must not
-        where = raised_where(exc, submission.directory)
-        return Result(item.part, item.name, "ERROR", explain_error(exc, meanings) or item.hint,
-                      error=f"{type(exc).__name__}: {exc}{f' (at {where})' if where else ''}")
-
-
-def grade(checks, submission, parts=None, meanings=()):
-    """Run ``checks`` (those of ``parts`` only, when given) on ``submission``; a list of Results."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # the tensors are tiny: waking more threads costs more than it saves
-    try:
-        return [run_check(item, submission, meanings) for item in checks
-                if parts is None or item.part in parts]
-    finally:
-        torch.set_num_threads(threads)
-
-
 # -----------------------------------------------------------------------------
 # The report
 
@@ -221,7 +334,7 @@ def wrapped(label, text):
                          subsequent_indent=" " * 12 + " " * (len(label) + 2))
 
 
-def part_block(part, heading, section, rows):
+def part_block(part, heading, where, rows):
     """The lines of one part: its score, one line per check, each distinct hint once."""
     passed = sum(r.status == "PASS" for r in rows)
     lines, shown = [f"{part} ({heading})  {passed}/{len(rows)}"], set()
@@ -237,7 +350,8 @@ def part_block(part, heading, section, rows):
         if r.note:
             lines += wrapped("discussion", r.note)
     if any(r.status in ("FAIL", "ERROR") for r in rows):
-        lines.append(f"  read: docs/recode.rst, \"{section}\"")
+        lines += textwrap.wrap(f"read: {where}", width=WIDTH, initial_indent="  ",
+                               subsequent_indent="        ")
     return lines
 
 
@@ -245,9 +359,9 @@ def report(results, directory, parts):
     """The text a student reads: broken files, one block per part, the scores.
 
     Args:
-        results: the :class:`Result` list of :func:`grade`.
+        results: the :class:`Result` list of the grading.
         directory: the folder graded, as it should be printed.
-        parts: part -> (what it grades, the page section that explains it), in print order.
+        parts: part -> (what it grades, where to read about it), in print order.
     """
     lines = [f"Grading {directory}", ""]
     broken = list(dict.fromkeys(r.broken_file for r in results if r.broken_file))
@@ -256,10 +370,10 @@ def report(results, directory, parts):
                                subsequent_indent=" " * 15)
     if broken:
         lines += ["Every check that needs such a file shows ERROR until it loads.", ""]
-    for part, (heading, section) in parts.items():
+    for part, (heading, where) in parts.items():
         rows = [r for r in results if r.part == part]
         if rows:
-            lines += part_block(part, heading, section, rows) + [""]
+            lines += part_block(part, heading, where, rows) + [""]
     lines += ["part        score", "----------  -----"]
     for part in parts:
         rows = [r for r in results if r.part == part]

@@ -4,6 +4,7 @@ exercises/check.py is a script next to its grading machinery and its checks; the
 as the script does, with exercises/ on the import path.
 """
 
+import importlib
 import re
 import shutil
 import sys
@@ -12,18 +13,23 @@ from pix2pix.paths import PROJECT_ROOT
 
 EXERCISES = PROJECT_ROOT / "exercises"
 STARTER = EXERCISES / "recode"
-SOLUTIONS = EXERCISES / "recode_solutions"
+SOLUTIONS = PROJECT_ROOT / "tests" / "recode_reference"
 if str(EXERCISES) not in sys.path:
     sys.path.insert(0, str(EXERCISES))  # first, as when the script runs
 
 import check  # noqa: E402  (exercises/check.py, importable only once exercises/ is on the path)
+import checks  # noqa: E402, F401  (the checks, one module per part)
 import grading  # noqa: E402, F401  (the grader's machinery, for the tests)
+import worker  # noqa: E402, F401  (where the checks run)
+
+PART_CHECKS = {part: importlib.import_module(f"checks.{part}").CHECKS for part in check.PARTS}
 
 
-def plant(tmp_path, filename, *replacements):
-    """A copy of the reference solution with each (pattern, replacement) applied to ``filename``."""
+def plant(tmp_path, filename, *replacements, source=SOLUTIONS):
+    """A copy of the reference solution (or of ``source``) with each (pattern, replacement)
+    applied to ``filename``."""
     folder = tmp_path / "planted"
-    shutil.copytree(SOLUTIONS, folder)
+    shutil.copytree(source, folder)
     path = folder / filename
     text = path.read_text()
     for old, new in replacements:
@@ -36,7 +42,7 @@ def plant(tmp_path, filename, *replacements):
 
 def part_of(filename):
     """The part that grades ``filename`` alone."""
-    return next(part for part, (_, files, _) in check.PARTS.items() if files == filename)
+    return next(part for part, (files, _) in check.PARTS.items() if files == filename)
 
 
 def shown_hints(results):

@@ -6,6 +6,7 @@ in test_recode_questions.py.
 """
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from PIL import Image
 
 from pix2pix.datasets.facades import BACKGROUND, CMP_PALETTE, FACADE, ids_to_rgb, read_label_ids
 from pix2pix.paths import PROJECT_ROOT
-from tests.recode_support import (EXERCISES, SOLUTIONS, STARTER, check, grading, plant,
-                                  reference_code_in)
+from tests.recode_support import (EXERCISES, PART_CHECKS, SOLUTIONS, STARTER, check, checks,
+                                  grading, part_of, plant, reference_code_in)
 
 PAGE = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
 
@@ -49,9 +50,9 @@ def test_the_untouched_starter_is_not_done_everywhere_without_a_traceback():
     assert run.returncode == 1
     assert "Traceback" not in run.stdout + run.stderr
     results = check.grade(STARTER)
-    assert len(results) == len(check.CHECKS)
+    assert len(results) == sum(map(len, PART_CHECKS.values()))
     assert {r.status for r in results} == {"NOT DONE"}
-    assert all(r.hint.startswith("not done yet") and "docs/" in r.hint for r in results)
+    assert all(r.hint.startswith("not done yet") and ".html)" in r.hint for r in results)
     assert reference_code_in(run.stdout) == []
 
 
@@ -60,10 +61,10 @@ def test_starter_and_solutions_hold_the_same_python_files_and_only_solutions_a_f
         return sorted(p.name for p in folder.glob("*.py"))
 
     assert names(STARTER) == names(SOLUTIONS)
-    graded = {name for _, files, _ in check.PARTS.values() for name in files.split(" + ")}
-    assert graded == set(names(SOLUTIONS)) | {check.facade.FACADE_FILE}
-    assert (SOLUTIONS / check.facade.FACADE_FILE).is_file()
-    assert not (STARTER / check.facade.FACADE_FILE).exists()
+    graded = {name for files, _ in check.PARTS.values() for name in files.split(" + ")}
+    assert graded == set(names(SOLUTIONS)) | {checks.facade.FACADE_FILE}
+    assert (SOLUTIONS / checks.facade.FACADE_FILE).is_file()
+    assert not (STARTER / checks.facade.FACADE_FILE).exists()
 
 
 def grade_and_print(folder, *parts):
@@ -115,10 +116,11 @@ def test_the_report_shows_each_distinct_hint_once_per_part():
     rows = [result("p", "first", "FAIL", "the hint"), result("p", "second", "FAIL", "the hint"),
             result("p", "third", "FAIL", "another hint"),
             result("q", "fourth", "FAIL", "the hint")]
-    text = grading.report(rows, "folder", {"p": ("p.py", "Part P"), "q": ("q.py", "Part Q")})
+    text = grading.report(rows, "folder", {"p": ("p.py", checks.on_page("recode", "Part P")),
+                                           "q": ("q.py", checks.on_page("recode", "Part Q"))})
     assert text.count("hint: the hint") == 2  # once in part p, once in part q
     assert text.count("(the same problem as above)") == 1
-    assert text.count('read: docs/recode.rst, "Part P"') == 1
+    assert text.count('read: "Part P" on the Re-code track page') == 1
 
 
 def test_check_py_prints_the_score_table_and_exits_zero_on_the_solutions():
@@ -142,11 +144,20 @@ def headings(page):
 
 
 def test_every_section_a_hint_points_to_is_a_heading_of_recode_rst():
-    sections = {section for _, _, section in check.PARTS.values()}
+    sections = {section for _, section in check.PARTS.values()}
     assert sections <= headings(PAGE)
     gaps = " ".join(path.read_text() for path in STARTER.glob("*.py"))
-    for section in re.findall(r"docs/recode\.rst, '([^']+)'", gaps):
-        assert section in headings(PAGE)
+    sections = re.findall(r"'([^']+)' on the Re-code track page \(recode\.html\)", gaps)
+    assert len(sections) == 5 and set(sections) <= headings(PAGE)
+
+
+def test_hints_name_each_page_by_the_first_words_of_its_title_and_its_html_file():
+    for page, title in checks.PAGES.items():
+        text = (PROJECT_ROOT / "docs" / f"{page}.rst").read_text()
+        assert any(line.startswith(title) and line.split(":")[0] == title
+                   for line in text.splitlines()[:8])
+    assert checks.on_page("recode", "Part 1: U-Net blocks") == \
+        '"Part 1: U-Net blocks" on the Re-code track page (recode.html)'
 
 
 def as_page_block(text):
@@ -156,7 +167,7 @@ def as_page_block(text):
 
 def test_the_score_table_on_the_recode_page_is_the_current_output(solution_grading):
     results, _ = solution_grading
-    assert as_page_block(check.score_table(results, "exercises/recode_solutions")) in PAGE
+    assert as_page_block(check.score_table(results, "tests/recode_reference")) in PAGE
 
 
 def test_the_failing_example_on_the_recode_page_is_the_current_output(tmp_path):
@@ -190,8 +201,70 @@ def test_each_facade_mistake_is_named_by_its_check(tmp_path, mistake):
 
 
 def test_the_update_checks_use_real_modules_that_see_batches_and_modes():
-    nets = check.update.stand_ins()
+    nets = checks.update.stand_ins()
     assert isinstance(nets.discriminator, torch.nn.Module)
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in nets.discriminator.modules())
     nets.discriminator.eval()(nets.input_image, nets.target_image)
     assert nets.discriminator.calls == [(2, False)]
+
+
+BORROWED = {  # (file, lines appended to the reference's copy) -> what the hint names
+    "the reference, imported by path": (
+        "losses.py", "from tests.recode_reference.losses import *\n", "the reference solution"),
+    "the reference's old folder": (
+        "losses.py", "from recode_solutions.losses import *\n", "recode_solutions"),
+    "the package's losses": (
+        "losses.py", "from pix2pix.losses import discriminator_loss, generator_loss\n",
+        "pix2pix.losses (discriminator_loss, generator_loss)"),
+    "the package's losses inside a function": (
+        "losses.py", "\n\ndef discriminator_loss(real_logits, fake_logits):\n"
+                     "    import pix2pix.losses\n"
+                     "    return pix2pix.losses.discriminator_loss(real_logits, fake_logits)\n",
+        "pix2pix.losses (in a function)"),
+    "the package's blocks": (
+        "unet_blocks.py", "from pix2pix.models import DownBlock, UpBlock\n",
+        "pix2pix.models (DownBlock, UpBlock)"),
+    "a subclass of the package's D": (
+        "patchgan.py", "from pix2pix.models import PatchGANDiscriminator\n\n\n"
+                       "class PatchGAN(PatchGANDiscriminator):\n    pass\n",
+        "pix2pix.models (PatchGAN)"),
+    "the package's jitter under another name": (
+        "augment.py", "from pix2pix.data import paired_jitter as _jitter\n\n\n"
+                      "def paired_jitter(input_image, target_image):\n"
+                      "    return _jitter(input_image, target_image, None, 256)\n",
+        "pix2pix.data (_jitter)"),
+    "the package's update steps": (
+        "gan_step.py", "from pix2pix.step import set_requires_grad\n\n\n"
+                       "def update_generator(*args):\n    set_requires_grad(args[0], False)\n",
+        "pix2pix.step (set_requires_grad)"),
+}
+
+
+@pytest.mark.parametrize("case", BORROWED)
+def test_a_file_that_takes_its_answer_is_named_and_scores_nothing_in_its_part(tmp_path, case):
+    filename, lines, named = BORROWED[case]
+    folder = plant(tmp_path, filename, (r"\Z", f"\n{lines}"))
+    results = check.grade(folder, [part_of(filename)])
+    assert {r.status for r in results} == {"FAIL"}
+    hint, = {r.hint for r in results}
+    assert hint.startswith(f"{filename} takes its answer instead of writing it") and named in hint
+
+
+def test_answers_measured_with_the_package_and_helpers_the_starter_imports_are_welcome(tmp_path):
+    folder = plant(tmp_path, "answers.py", (
+        r"WINDOW_RGB = \(0, 128, 255\)",
+        "from pix2pix.datasets.facades import CLASS_NAMES, MODEL_PALETTE\n\n"
+        "WINDOW_RGB = tuple(int(v) for v in MODEL_PALETTE[CLASS_NAMES.index('window')])"))
+    folder = plant(tmp_path / "again", "gan_step.py", (r"\Z", "\nimport pix2pix.losses\n"),
+                   source=folder)
+    results = check.grade(folder, ["questions", "update"])
+    assert {r.status for r in results} == {"PASS"}
+
+
+def test_the_reference_is_out_of_the_import_path_the_grader_gives_a_student_file(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    for name in ("recode_solutions", "recode_reference", "tests.recode_reference"):
+        code = f"import sys; sys.path[0] = {str(EXERCISES)!r}; import {name}"  # as check.py
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=tmp_path, env=env)
+        assert "ModuleNotFoundError" in run.stderr, name

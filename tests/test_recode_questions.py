@@ -1,8 +1,10 @@
 """The Re-code questions: every expected answer is what the course's code measures, answers are
 read in the forms a student writes them, and a discussion appears only after an attempt."""
 
+import itertools
 import math
 import re
+import time
 
 import pytest
 import torch
@@ -14,9 +16,9 @@ from pix2pix.losses import discriminator_loss
 from pix2pix.models import (DiscriminatorConfig, GeneratorConfig, PatchGANDiscriminator,
                             UNetGenerator)
 from pix2pix.paths import PROJECT_ROOT
-from tests.recode_support import SOLUTIONS, STARTER, check
+from tests.recode_support import SOLUTIONS, STARTER, check, checks
 
-QUESTIONS = {question.name: question for question in check.questions.QUESTIONS}
+QUESTIONS = {question.name: question for question in checks.questions.QUESTIONS}
 
 
 def patchgan_grid_512():
@@ -70,8 +72,8 @@ def test_every_question_has_a_measurement():
 @pytest.mark.parametrize("name", MEASURED)
 def test_each_expected_answer_is_what_the_package_measures(name):
     question = QUESTIONS[name]
-    measured = check.questions.read_answer(MEASURED[name](), question.kind)
-    assert check.questions.digest(measured) == question.digest
+    measured = checks.questions.read_answer(MEASURED[name](), question.kind)
+    assert checks.questions.digest(measured) == question.digest
 
 
 def test_the_discussions_claims_are_measured_too():
@@ -85,9 +87,9 @@ def test_answers_py_asks_each_question_once_with_its_page_section():
     assert names == list(QUESTIONS)
     for name, question in QUESTIONS.items():
         comment = text.split(f"\n{name} = None")[0].rsplit("\n\n", 1)[1]
-        page, section = re.fullmatch(r'(docs/\w+\.rst), "(.+)"', question.source).groups()
-        assert f'# {page}, "{section}"' in comment
-        lines = (PROJECT_ROOT / page).read_text().splitlines()
+        assert f"# {question.source}" in comment
+        lines = (PROJECT_ROOT / "docs" / f"{question.page}.rst").read_text().splitlines()
+        section = question.section
         assert section in lines and re.fullmatch(r"[-~=]+", lines[lines.index(section) + 1])
 
 
@@ -108,7 +110,7 @@ def test_a_discussion_is_shown_only_after_an_attempt(tmp_path):
     assert (wrong.status, right.status, untouched.status) == ("FAIL", "PASS", "NOT DONE")
     assert wrong.note == QUESTIONS["PATCHGAN_GRID_512"].discussion
     assert right.note == QUESTIONS["WINDOW_RGB"].discussion
-    assert untouched.note == "" and "docs/exercise1.rst" in untouched.hint
+    assert untouched.note == "" and "Exercise 1 page (exercise1.html)" in untouched.hint
     assert "(63, 63) is not it" in wrong.hint and "62" not in wrong.hint
 
 
@@ -131,3 +133,25 @@ def test_an_answer_of_the_wrong_form_is_told_the_form(tmp_path):
 
 def test_the_reference_answers_pass():
     assert {r.status for r in check.grade(SOLUTIONS, ["questions"])} == {"PASS"}
+
+
+def plausible_answers(kind):
+    """The answers of a kind a student's loop would try, in canonical form, in its order."""
+    return {
+        "grid": (f"{n}x{n}" for n in range(1, 1025)),  # a square grid, side by side
+        "int": (str(n) for n in range(100_000)),
+        "rgb": (",".join(map(str, rgb)) for rgb in itertools.product(range(256), repeat=3)),
+        "word": (name.lower() for name in CLASS_NAMES),
+        "number": (f"{n / 1000:.3f}" for n in range(100_000)),
+    }[kind]
+
+
+def test_the_questions_are_self_checks_a_short_loop_finds_every_answer():
+    start = time.perf_counter()
+    for question in QUESTIONS.values():
+        tries = next(n for n, answer in enumerate(plausible_answers(question.kind), 1)
+                     if checks.questions.digest(answer) == question.digest)
+        assert tries <= 35_000, question.name
+    assert time.perf_counter() - start < 5  # the page and the report say so
+    page = (PROJECT_ROOT / "docs" / "recode.rst").read_text()
+    assert "self-checks" in page

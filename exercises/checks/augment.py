@@ -9,7 +9,7 @@ import random
 
 import torch
 
-from grading import CheckFailed, Checks
+from grading import CheckFailed, Checks, fail_on
 from pix2pix.data import CROP_SIZE
 
 CHECKS = Checks("augment")
@@ -50,6 +50,25 @@ def jitter(student, image, seed):
     return student.augment.paired_jitter(image.clone(), image.clone())
 
 
+def values_problem(student):
+    """What paired_jitter does to pixel values (it should only move pixels), or ''.
+
+    A flat image comes out of a resize, a crop and a flip unchanged; two of them, at -0.5 and
+    0.5, read back any rescaling as out = scale * in + shift.
+    """
+    flat = [student.augment.paired_jitter(torch.full((3, 256, 256), value),
+                                          torch.full((3, 256, 256), value))[0]
+            for value in (-0.5, 0.5)]
+    low, high = (float(image.mean()) for image in flat)
+    if abs(low + 0.5) < 1e-3 and abs(high - 0.5) < 1e-3:
+        return ""
+    scale, shift = high - low, (high + low) / 2
+    rescaled = (" (to [0, 1])" if abs(scale - 0.5) < 1e-3 and abs(shift - 0.5) < 1e-3 else
+                f" (out = {scale:.3g} * in + {shift:.3g})")
+    return (f"the pixel values change{rescaled}: paired_jitter only moves pixels; images stay in "
+            "[-1, 1], the range of the generator's Tanh, which the data loader set")
+
+
 @check("outputs are 256x256")
 def augment_shape(student):
     """paired_jitter on two (3, 256, 256) images returns two (3, 256, 256) images.
@@ -60,6 +79,15 @@ def augment_shape(student):
     shapes = [tuple(out.shape) for out in outputs]
     if shapes != [(3, 256, 256)] * 2:
         raise CheckFailed(f"got {shapes}, expected two (3, 256, 256)")
+
+
+@check("pixel values unchanged, in [-1, 1]")
+def augment_keeps_values(student):
+    """A flat image at -0.5 comes out at -0.5, one at 0.5 at 0.5: no rescaling.
+
+    Hint: resize, crop and flip move pixels; they never change a value's range.
+    """
+    fail_on(values_problem(student))
 
 
 def is_shifted(x, y, rows, columns):
@@ -108,6 +136,7 @@ def augment_is_random(student):
 
     Hint: a random crop position in 0..30 for top and left, and a left-right flip half the time.
     """
+    fail_on(values_problem(student))  # the positions are read from the values
     corners, flips, upside_down = set(), 0, 0
     for seed in range(20):
         x, _ = jitter(student, coordinate_image(), seed)
@@ -120,6 +149,14 @@ def augment_is_random(student):
     if len(corners) < 4:
         raise CheckFailed(NO_RESIZE if abs(scale(x) - 1) < 0.01 else
                           "the crop hardly moves: draw top and left at random for every pair")
+    tops, lefts = ({corner[i] for corner in corners} for i in (0, 1))
+    if all(top == left for top, left in corners):
+        raise CheckFailed("the crop's left always equals its top: it only moves along the "
+                          "diagonal; draw top and left separately")
+    if len(tops) < 3 or len(lefts) < 3:
+        moving = "left and right" if len(tops) < 3 else "up and down"
+        raise CheckFailed(f"the crop only moves {moving}: draw both top and left at random, "
+                          "each in 0..30")
     if not 3 <= flips <= 17:
         raise CheckFailed(f"{flips} of 20 outputs mirrored: flip with probability 0.5")
 
@@ -130,6 +167,7 @@ def augment_resizes(student):
 
     Hint: enlarge both images to 286x286 before cropping.
     """
+    fail_on(values_problem(student))  # the scale is read from the values
     x, _ = jitter(student, coordinate_image(), 0)
     enlarged = scale(x)
     if abs(enlarged - 1) < 0.01:

@@ -5,13 +5,13 @@ docs/recode.rst, "Part 6: your own facade". The label is read by pix2pix.dataset
 code that exercise 2's --label option uses.
 """
 
+from checks import FACADE_FILE, on_page
 from grading import CheckFailed, Checks
 from pix2pix.datasets.facades import CLASS_NAMES, LABEL_SIZE, LabelError, read_label
 
 # -----------------------------------------------------------------------------
 # Settings you can change
 
-FACADE_FILE = "my_facade.png"  # exercise 2's own design, looked for in the graded folder
 MIN_CLASSES = 4  # classes a designed facade must show, each on at least 0.5% of the label
 
 # -----------------------------------------------------------------------------
@@ -26,7 +26,7 @@ def facade_report(student):
     path = student.path(FACADE_FILE)
     if not path.is_file():
         raise NotImplementedError(f"draw a facade label and save it as {path} -- see "
-                                  "docs/recode.rst, 'Part 6: your own facade'")
+                                  f"{on_page('recode', 'Part 6: your own facade')}")
     try:
         return read_label(path)[1]
     except LabelError as error:

@@ -2,8 +2,8 @@
 
 Grades exercises/recode/losses.py; explained on docs/recode.rst, "Part 3: losses". The student's
 values on fixed logits are compared with pix2pix.losses and, when they differ, with the values
-of each named mistake (no halving, a double sigmoid, swapped labels, a squared error, label
-smoothing) to say which one it is.
+of each named mistake (no halving, a double sigmoid, swapped labels or arguments, a sum, a
+squared error, label smoothing) to say which one it is.
 """
 
 import torch
@@ -18,6 +18,10 @@ check = CHECKS.register
 # Named mistakes that more than one check can see: one text each, so the report names each once
 DOUBLE_SIGMOID = ("a sigmoid on top of the logits, then a loss that applies one again: the loss "
                   "on logits applies the sigmoid itself, inside the logarithm")
+SUMMED = ("a sum over the patches (reduction=\"sum\"), not the mean: the loss then grows with "
+          "the image and the batch, and lambda = 100 no longer balances it against L1")
+SWAPPED = ("the arguments of binary_cross_entropy_with_logits are swapped: the logits come "
+           "first, then the labels")
 LEAST_SQUARES = ("a squared error on the logits (the LSGAN loss), not the paper's binary "
                  "cross-entropy on logits")
 
@@ -25,6 +29,17 @@ LEAST_SQUARES = ("a squared error on the logits (the LSGAN loss), not the paper'
 def bce(logits, label):
     """Binary cross-entropy of ``logits`` against the constant ``label`` (1 real, 0 fake)."""
     return float(F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, label)))
+
+
+def summed(logits, label):
+    """Binary cross-entropy summed over the patches instead of averaged (reduction="sum")."""
+    return float(F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, label),
+                                                    reduction="sum"))
+
+
+def swapped(logits, label):
+    """Binary cross-entropy with its two arguments swapped: the labels taken as logits."""
+    return float(F.binary_cross_entropy_with_logits(torch.full_like(logits, label), logits))
 
 
 def squared(logits, label):
@@ -49,6 +64,9 @@ D_LOSS_MISTAKES = [  # (named mistake, D's loss on (real, fake) logits as that m
     (DOUBLE_SIGMOID, lambda r, f: bce(r.sigmoid(), 1) + bce(f.sigmoid(), 0)),
     ("D's labels are swapped: D must call real pairs 1 and generated pairs 0",
      lambda r, f: 0.5 * (bce(r, 0) + bce(f, 1))),
+    (SUMMED, lambda r, f: 0.5 * (summed(r, 1) + summed(f, 0))),
+    (SUMMED, lambda r, f: summed(r, 1) + summed(f, 0)),
+    (SWAPPED, lambda r, f: 0.5 * (swapped(r, 1) + swapped(f, 0))),
     (LEAST_SQUARES, lambda r, f: 0.5 * (squared(r, 1) + squared(f, 0))),
     (LEAST_SQUARES, lambda r, f: squared(r, 1) + squared(f, 0)),
 ]
@@ -58,6 +76,8 @@ G_ADVERSARIAL_MISTAKES = [  # (named mistake, G's adversarial term on fake logit
     ("G minimises log(1 - D(x, G(x))), the saturating form: its gradient vanishes while D "
      "rejects the fakes easily; the paper's G labels its fakes 1 instead", lambda f: -bce(f, 0)),
     (DOUBLE_SIGMOID, lambda f: bce(f.sigmoid(), 1)),
+    (SUMMED, lambda f: summed(f, 1)),
+    (SWAPPED, lambda f: swapped(f, 1)),
     (LEAST_SQUARES, lambda f: squared(f, 1)),
     (LEAST_SQUARES, lambda f: 0.5 * squared(f, 1)),
 ]

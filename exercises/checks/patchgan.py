@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 
 from checks.unet import BIAS_BEFORE_NORM, activation_name
+from checks.layers import recorded_layers
 from grading import CheckFailed, Checks, close, fail_on
 from pix2pix.models import PatchGANDiscriminator, count_parameters
 from pix2pix.probes import receptive_field
@@ -22,16 +23,58 @@ CONVOLUTIONS = [(4, 2, 1)] * 3 + [(4, 1, 1)] * 2  # (kernel, stride, padding) of
 UNCONDITIONAL = ("D ignores the input image x: an unconditional D only asks whether an image "
                  "looks real, not whether it belongs to x; concatenate x and the other image "
                  "on the channel axis and judge the pair")
+BATCH_AXIS = ("x and the other image were joined on the batch axis (dim=0): D then judges each "
+              "image alone, and twice as many verdicts come out; join them on the channel axis "
+              "(dim=1), 6 channels, so that D judges the pair")
+MEANINGS = [("to have 6 channels, but got 3 channels", UNCONDITIONAL)]  # error text -> mistake
 
 
 def layout_problem(discriminator):
-    """What is wrong with D's convolutions' kernels, strides and paddings, or ''."""
+    """What is wrong with how D shrinks the image (pooling; its convolutions' kernels, strides
+    and paddings), or ''."""
+    pair = [torch.randn(1, 3, 64, 64) for _ in range(2)]
+    resizing = [layer.name for layer in recorded_layers(discriminator.eval(), pair)
+                if layer.kind in ("pool", "resize")]
+    if resizing:
+        return (f"D resizes with {' and '.join(dict.fromkeys(resizing))}: the paper's D "
+                "shrinks its input with its three 4x4 stride-2 convolutions alone, each learning "
+                "how; no pooling, no interpolation")
     found = [(m.kernel_size[0], m.stride[0], m.padding[0]) for m in discriminator.modules()
              if isinstance(m, nn.Conv2d)]
     if found == CONVOLUTIONS:
         return ""
     return (f"the convolutions' (kernel, stride, padding) are {found}, expected five 4x4 "
             "convolutions with padding 1 and strides 2, 2, 2, 1, 1")
+
+
+def grid_problem(logits, batch):
+    """What is wrong with the shape of D's logits for ``batch`` pairs, beyond its size, or ''."""
+    if len(logits) == 2 * batch:
+        return BATCH_AXIS
+    if logits.dim() != 4:
+        return ("D returns one verdict per image, not a grid: a PatchGAN returns its (B, 1, H', "
+                "W') grid of logits, one per 70x70 patch, and the loss averages them; do not "
+                "average or flatten them in D")
+    return ""
+
+
+def order_problem(discriminator):
+    """What is wrong with the order of norms and activations after each convolution, as one
+    forward pass runs them, or ''. Only recognised activations are read."""
+    layers = recorded_layers(discriminator.eval(), [torch.randn(1, 3, 64, 64) for _ in range(2)])
+    if any(layer.kind == "dropout" for layer in layers):
+        return "D drops activations: the paper's D has no dropout; only G has, in its decoder"
+    after = []  # per convolution: the kinds of the layers between it and the next one
+    for layer in layers:
+        if layer.kind == "conv":
+            after.append([])
+        elif after:
+            after[-1].append(layer.kind)
+    if any("norm" in kinds and "act" in kinds and kinds.index("act") < kinds.index("norm")
+           for kinds in after):
+        return ("in D, the LeakyReLU comes before the BatchNorm: the paper normalises each "
+                "convolution's output, then activates it (C -> BatchNorm -> LeakyReLU)")
+    return ""
 
 
 def patchgan_norm_problem(discriminator):
@@ -53,6 +96,7 @@ def patchgan_shape(student):
     """
     discriminator = student.patchgan.PatchGAN(ndf=8)
     out = discriminator(torch.randn(1, 3, 256, 256), torch.randn(1, 3, 256, 256))
+    fail_on(grid_problem(out, 1))
     if tuple(out.shape) != (1, 1, 30, 30):
         raise CheckFailed(layout_problem(discriminator) or f"got {tuple(out.shape)}, expected "
                           "(1, 1, 30, 30): three 4x4 convolutions of stride 2, then two of "
@@ -72,6 +116,7 @@ def patchgan_parameter_count(student):
         return
     fail_on(patchgan_norm_problem(discriminator) or layout_problem(discriminator))
     convolutions = [m for m in discriminator.modules() if isinstance(m, nn.Conv2d)]
+    fail_on(grid_problem(discriminator(*[torch.randn(1, 3, 64, 64) for _ in range(2)]), 1))
     if convolutions[0].in_channels != 6:
         raise CheckFailed(UNCONDITIONAL)
     if any(conv.bias is not None for conv in convolutions[1:4]):
@@ -87,6 +132,7 @@ def patchgan_receptive_field(student):
     Hint: five 4x4 convolutions with padding 1 and strides 2, 2, 2, 1, 1.
     """
     discriminator = student.patchgan.PatchGAN(ndf=8)
+    fail_on(grid_problem(discriminator(*[torch.randn(1, 3, 64, 64) for _ in range(2)]), 1))
     field = receptive_field(discriminator, image_size=128)
     if (field.height, field.width) != (70, 70):
         raise CheckFailed(layout_problem(discriminator) or f"one logit sees {field.height}x"
@@ -100,7 +146,8 @@ def patchgan_norm_layers(student):
 
     Hint: a BatchNorm after C128, C256 and C512, between the convolution and the activation.
     """
-    fail_on(patchgan_norm_problem(student.patchgan.PatchGAN()))
+    discriminator = student.patchgan.PatchGAN(ndf=8)
+    fail_on(patchgan_norm_problem(discriminator) or order_problem(discriminator))
 
 
 def patchgan_slopes(discriminator):
@@ -137,7 +184,9 @@ def patchgan_activations(student):
 
     Hint: every activation of the paper's D is a LeakyReLU with slope 0.2.
     """
-    slopes = patchgan_slopes(student.patchgan.PatchGAN(ndf=8))
+    discriminator = student.patchgan.PatchGAN(ndf=8)
+    fail_on(layout_problem(discriminator))
+    slopes = patchgan_slopes(discriminator)
     wrong = [f"after C{64 * 2 ** i} it acts as {activation_name(s)}"
              for i, s in enumerate(slopes) if not close(s, 0.2, 1e-3)]
     if wrong:
@@ -162,14 +211,34 @@ def patchgan_is_conditional(student):
                           "judge the pair")
 
 
+def logits_problem(discriminator):
+    """What comes after D's last convolution, or '' when its output is D's logits."""
+    last = [m for m in discriminator.modules() if isinstance(m, nn.Conv2d)][-1]
+    seen = []
+    hook = last.register_forward_hook(lambda module, args, out: seen.append(out.detach().clone()))
+    try:
+        with torch.no_grad():
+            out = discriminator.eval()(torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64))
+    finally:
+        hook.remove()
+    fail_on(grid_problem(out, 2))
+    logits = seen[-1]
+    if any(isinstance(m, nn.Sigmoid) for m in discriminator.modules()) or (
+            out.shape == logits.shape and torch.allclose(out, logits.sigmoid(), atol=1e-6)):
+        return "D ends with a sigmoid: remove it, the losses take logits"
+    if out.shape != logits.shape or torch.allclose(out, logits, atol=1e-6):
+        return ""
+    negative = logits < 0
+    slope = float((out[negative] / logits[negative]).median())
+    return (f"D's last convolution is followed by {activation_name(slope)}: its output is the "
+            "logits, which must be free to be as negative (fake) or as positive (real) as D "
+            "thinks; nothing comes after it")
+
+
 @check("ends with logits, not a sigmoid")
 def patchgan_returns_logits(student):
-    """No nn.Sigmoid in the PatchGAN, and its outputs are not all inside (0, 1).
+    """D's output is its last convolution's output: no sigmoid, no activation after it.
 
     Hint: D returns logits; the losses apply the sigmoid inside the logarithm.
     """
-    discriminator = student.patchgan.PatchGAN(ndf=8)
-    out = discriminator(torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64))
-    has_sigmoid = any(isinstance(m, nn.Sigmoid) for m in discriminator.modules())
-    if has_sigmoid or bool(((out > 0) & (out < 1)).all()):
-        raise CheckFailed("D ends with a sigmoid: remove it, the losses take logits")
+    fail_on(logits_problem(student.patchgan.PatchGAN(ndf=8)))

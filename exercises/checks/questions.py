@@ -6,13 +6,18 @@ right answer, the page section that explains it, and the discussion the student 
 answering.
 
 Why digests and not the answers: this file ships with the course, and a student should measure
-an answer, not read it here. tests/test_recode_questions.py measures each answer with the
-package and checks it against its digest.
+an answer, not read it here. A digest stops reading, not guessing: the questions are
+self-checks. Each answer lies in a small space (a class among twelve, a count of layers), and
+the grader itself says right or wrong, so a loop over plausible answers finds all seven in
+under a second; a slow salted KDF (scrypt, 0.2 s a try) would still give five of them within
+three minutes while slowing every grading. tests/test_recode_questions.py measures each answer
+with the package, checks it against its digest, and times such a loop.
 """
 
 import hashlib
 from dataclasses import dataclass
 
+from checks import on_page
 from grading import CheckFailed, Checks
 
 CHECKS = Checks("questions")
@@ -23,43 +28,49 @@ class Question:
     name: str  # the variable in answers.py
     digest: str  # digest() of the right answer
     kind: str  # how an answer is read: "grid", "int", "rgb", "word" or "number"
-    source: str  # the page section that explains it
+    page: str  # the course page that explains it (its file name, without .rst or .html)
+    section: str  # the section of that page
     discussion: str  # shown under the question once it has been answered, right or wrong
+
+    @property
+    def source(self):
+        """Where the student reads about it."""
+        return on_page(self.page, self.section)
 
 
 QUESTIONS = [
     Question("PATCHGAN_GRID_512", "cb6bcaff52152876", "grid",
-             "docs/concepts.rst, \"The discriminator: a PatchGAN\"",
+             "concepts", "The discriminator: a PatchGAN",
              "D is fully convolutional: the three stride-2 convolutions divide the side by 8 and "
              "each 4x4 stride-1 convolution with padding 1 takes one pixel off. The same weights "
              "judge any image size; only the number of verdicts grows, each still on a 70x70 "
              "patch."),
     Question("RECEPTIVE_FIELD_ONE_MORE_LAYER", "d4ee9f58e5860574", "int",
-             "docs/concepts.rst, \"The discriminator: a PatchGAN\"",
+             "concepts", "The discriminator: a PatchGAN",
              "Walking back from one logit, each layer widens the field by r <- (r - 1) * stride "
              "+ 4, so one more stride-2 layer about doubles it. One more again gives 286x286, "
              "the paper's whole-image 'ImageGAN', which it found harder to train and no better."),
     Question("DROPOUT_LAYERS_IN_PAPER_MODE", "4e07408562bedb8b", "int",
-             "docs/exercise1.rst, \"Reflect\"",
+             "exercise1", "Reflect",
              "Only the decoder blocks right after the bottleneck drop activations (num_downs - 5 "
              "of them in the official code). Paper mode keeps them on at test time, each image "
              "with masks from its own seed: the generator's only source of randomness."),
     Question("DROPOUT_SEED_OF_IMAGE_3", "4a44dc15364204a8", "int",
-             "docs/exercise1.rst, \"Reflect\"",
+             "exercise1", "Reflect",
              "Image i of a batch runs with seed + i, so an image's photo depends on its own seed "
              "alone, not on the other images in the batch or on random numbers drawn before."),
     Question("WINDOW_RGB", "83adc9188d90d144", "rgb",
-             "docs/exercise1.rst, \"The labels: twelve classes, two palettes\"",
+             "exercise1", "The labels: twelve classes, two palettes",
              "The generator never sees class ids, only RGB values: class k is row 5k+1 of "
              "jet(64), pix2pix.datasets.facades.MODEL_PALETTE. A window drawn in another blue is "
              "an input the generator has never seen."),
     Question("SHARED_COLOUR_CLASS", "14cc3e8d95ceb60a", "word",
-             "docs/exercise2.rst, \"Reflect\"",
+             "exercise2", "Reflect",
              "The other eleven CMP colours are 5 to 53 RGB units away from the model's, so a "
              "label fed in CMP's colours is almost all off the palette. pix2pix.datasets.facades "
              "reads CMP files by class id and recolours them for that reason."),
     Question("D_LOSS_AT_LOGIT_ZERO", "27d76f035d90d8a8", "number",
-             "docs/exercise3.rst, \"What it prints\"",
+             "exercise3", "What it prints",
              "Logit 0 is probability 1/2 for real and for fake: each BCE term costs -log(1/2), "
              "and halving their sum leaves one. Compare the printed loss_D with it: far below, "
              "D is winning; close to it, D is guessing."),

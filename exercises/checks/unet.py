@@ -10,6 +10,7 @@ import re
 import torch
 import torch.nn as nn
 
+from checks.layers import recorded_layers, resampling_problem
 from grading import CheckFailed, Checks, close, fail_on
 from pix2pix.models import UNetGenerator, count_parameters
 
@@ -24,9 +25,17 @@ BIAS_BEFORE_NORM = ("a convolution followed by a BatchNorm has a bias: BatchNorm
 EXTRA_NORM = ("a BatchNorm where the paper has none: the outermost encoder block (it sees the raw "
               "image) and the 1x1 bottleneck (one value per channel) have no norm; DownBlock "
               "must honour normalize=False")
+DROPOUT_IN_ENCODER = ("dropout in the encoder: the paper drops activations only in the decoder, in "
+                      "the three blocks right after the bottleneck; DownBlock has no dropout")
 SKIP_MISSING = ("a decoder block received fewer channels than it was built for: every decoder "
                 "block but the innermost takes the skip and the upsampled features, joined on "
                 "the channel axis")
+SKIP_BATCH_AXIS = ("the skip and the upsampled features were joined on the batch axis (dim=0): "
+                   "the batch doubled and the channels did not; join them on the channel axis "
+                   "(dim=1), so that each decoder block sees both for the same image")
+MEANINGS = [  # text in an exception's message -> the named mistake it points to
+    ("Expected more than 1 value per channel when training", EXTRA_NORM),
+]
 
 
 def activation_name(slope):
@@ -37,13 +46,16 @@ def activation_name(slope):
 
 
 def run_unet(unet, input_image):
-    """``unet(input_image)``; a decoder block that receives half its channels is a missing skip."""
+    """``unet(input_image)``; a decoder block that receives half its channels is a missing skip,
+    or one joined on the batch axis."""
     try:
         return unet(input_image)
     except RuntimeError as error:
-        channels = re.search(r"to have (\d+) channels, but got (\d+) channels", str(error))
-        if "transposed=1" in str(error) and channels and int(channels[1]) == 2 * int(channels[2]):
-            raise CheckFailed(SKIP_MISSING) from None
+        channels = re.search(r"input\[(\d+), .*to have (\d+) channels, but got (\d+) channels",
+                             str(error))
+        if "transposed=1" in str(error) and channels and int(channels[2]) == 2 * int(channels[3]):
+            raise CheckFailed(SKIP_BATCH_AXIS if int(channels[1]) == 2 * len(input_image)
+                              else SKIP_MISSING) from None
         raise
 
 
@@ -146,7 +158,7 @@ def unet_parameter_count(student):
     if got == expected:
         return
     small = student.unet_blocks.UNet(ngf=4)
-    fail_on(unet_norm_problem(small))
+    fail_on(unet_norm_problem(small) or block_layers_problem(small))
     blocks = [*small.encoder, *small.decoder]
     if any(m.bias is not None for b in blocks for m in b.modules() if isinstance(m, CONVOLUTIONS)):
         raise CheckFailed(BIAS_BEFORE_NORM)
@@ -190,30 +202,45 @@ def unet_activations(student):
     fail_on("; ".join(problems))
 
 
-def zeroed_shares(unet, train):
-    """Share of exactly-zero values in each decoder block's output, for one 256x256 image."""
-    shares = []
-    hooks = [block.register_forward_hook(
-        lambda module, args, out: shares.append(float((out == 0).float().mean())))
-        for block in unet.decoder]
+def zeroed(unet, train):
+    """For one 256x256 image: per encoder block and per decoder block, the share of its
+    outputs that are exactly zero; per decoder block, the share of those zeros that lie in
+    channels zeroed whole."""
+    shares, whole = {"encoder": [], "decoder": []}, []
+
+    def record(side):
+        def hook(module, args, out):
+            zero = out == 0  # (1, C, H, W)
+            shares[side].append(float(zero.float().mean()))
+            if side == "decoder":
+                whole.append(float(zero.flatten(2).all(-1).sum() * zero[0, 0].numel()
+                                   / zero.sum().clamp_min(1)))
+        return hook
+
+    hooks = [block.register_forward_hook(record(side))
+             for side in shares for block in getattr(unet, side)]
     try:
         with torch.no_grad():
             run_unet(unet.train(train), torch.randn(1, 3, 256, 256))
     finally:
         for hook in hooks:
             hook.remove()
-    return shares
+    return shares["encoder"], shares["decoder"], whole
 
 
 @check("dropout ends decoder blocks 1-3, on in train mode only")
 def unet_dropout(student):
     """In train mode, decoder blocks 1, 2 and 3 (block 0 is the innermost) zero about half of
-    their outputs and the others none; in eval mode no block zeroes anything.
+    their outputs, one value at a time, and no other block, encoder or decoder, zeroes any; in
+    eval mode no block zeroes anything.
 
     Hint: Dropout(0.5) comes last in an UpBlock built with dropout=True, and only in those.
     """
     unet = student.unet_blocks.UNet(ngf=4)
-    train, evaluation = zeroed_shares(unet, True), zeroed_shares(unet, False)
+    encoder, train, whole = zeroed(unet, True)
+    evaluation = zeroed(unet, False)[1]
+    if any(share > 0.25 for share in encoder):
+        raise CheckFailed(DROPOUT_IN_ENCODER)
     dropping = [i for i, share in enumerate(train) if share > 0.25]
     if not dropping:
         if any(isinstance(m, nn.Dropout) for m in unet.decoder.modules()):
@@ -227,10 +254,49 @@ def unet_dropout(student):
     if any(share > 0.05 for share in evaluation):
         raise CheckFailed("dropout stays on in eval mode: use the Dropout layer, which follows "
                           "train() and eval()")
+    if all(whole[i] > 0.9 for i in dropping):
+        raise CheckFailed("whole channels are zeroed (nn.Dropout2d): the paper's nn.Dropout(0.5) "
+                          "zeroes single values, so each unit of a feature map is dropped alone")
     shares = ", ".join(f"{train[i]:.0%}" for i in dropping)
     if not all(0.35 < train[i] < 0.65 for i in dropping):
         raise CheckFailed(f"blocks 1-3 zero {shares} of their outputs, expected about 50%: "
                           "the paper's dropout rate is 0.5")
+
+
+def block_layers_problem(unet):
+    """What is wrong with the layers each block of ``unet`` runs, read from one forward pass of
+    a 256x256 image, or ''."""
+    blocks = [*unet.encoder, *unet.decoder]
+    names = ([("encoder", n) for n in range(len(unet.encoder))]
+             + [("decoder", n) for n in range(len(unet.decoder))])
+    layers = recorded_layers(lambda image: run_unet(unet.eval(), image),
+                             [torch.randn(1, 3, 256, 256)], blocks)
+    for i, (side, number) in enumerate(names):
+        own = [layer for layer in layers if layer.block == i]
+        kinds = [layer.kind for layer in own]
+        if side == "encoder" and "dropout" in kinds:
+            return DROPOUT_IN_ENCODER
+        problem = resampling_problem(own, f"{side} block {number}",
+                                     "conv" if side == "encoder" else "upconv")
+        if problem:
+            return problem
+        convolution = next(n for n, kind in enumerate(kinds) if kind in ("conv", "upconv"))
+        if "norm" in kinds[:convolution]:
+            return (f"{side} block {number} normalises before its convolution: BatchNorm comes "
+                    "after the convolution, on the features it made")
+    return ""
+
+
+@check("each block resizes with its own 4x4 stride-2 convolution")
+def unet_block_layers(student):
+    """One forward pass of a small UNet, recorded layer by layer: every encoder block runs one
+    4x4 stride-2 convolution, before its BatchNorm, and no dropout; every decoder block one 4x4
+    stride-2 transposed convolution; no block pools or interpolates.
+
+    Hint: DownBlock is LeakyReLU -> Conv2d(4, stride 2, padding 1) -> BatchNorm; UpBlock is
+    ReLU -> ConvTranspose2d(4, stride 2, padding 1) -> BatchNorm -> Dropout.
+    """
+    fail_on(block_layers_problem(student.unet_blocks.UNet(ngf=4)))
 
 
 @check("skip connections reach the decoder")

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 from grading import CheckFailed, Checks, close, fail_on, relative_difference
-from pix2pix import losses as reference_losses
+from pix2pix.losses import discriminator_loss, generator_loss
 
 CHECKS = Checks("update")
 check = CHECKS.register
@@ -34,6 +34,15 @@ NO_ADVERSARIAL = ("no adversarial gradient reaches G(x): D's verdict on the fake
 STALE = ("D's step used gradients that were already in D's weights when its update began (left "
          "over from the previous update): clear D's gradients before the backward pass, or "
          "freeze D while G learns")
+ARGUMENT_ORDER = ("D was called with its two images the other way round, as D(G(x), x) or "
+                  "D(y, x): call it as discriminator(input_image, other_image), x first, in both "
+                  "updates; the conditional D reads x from its first three channels")
+L1_AGAINST_X = ("G's L1 term compares G(x) with the input x: it must compare G(x) with the target "
+                "y, generator_loss(fake_logits, fake_image, target_image, lambda_l1)")
+LAMBDA_IGNORED = ("G's update ignores its lambda_l1 argument: with lambda_l1 = 10 its L1 gradient "
+                  "is that of lambda = 100; pass lambda_l1 on to generator_loss")
+LAMBDA_MISSING = ("G's update differentiates adversarial + L1, without lambda: G's loss is "
+                  "adversarial + lambda * L1, generator_loss(...).loss_G")
 LEFT_FROZEN = ("D is still frozen from G's update, so D's loss reaches no weight: D must be "
                "able to learn again in its own update")
 
@@ -112,6 +121,15 @@ class Measured:
     adversarial: torch.Tensor = None  # G's update: the right gradient of the adversarial term
     l1: torch.Tensor = None  # G's update: the right gradient of lambda * L1
     d_moved: bool = False  # G's update: whether D's weights changed
+    steps: int = 0  # how often the optimizer given to the update stepped
+    inputs: tuple = ()  # (a copy of D before the update, x, y, G(x) detached, lambda_l1)
+
+
+def counted_sgd(module):
+    """Plain SGD on ``module``'s weights, and a list that grows by one each time it steps."""
+    optimizer, steps = torch.optim.SGD(module.parameters(), lr=STEP_LR), []
+    optimizer.register_step_post_hook(lambda *args: steps.append(1))
+    return optimizer, steps
 
 
 def measure_d_update(student, nets, fake_image):
@@ -119,15 +137,16 @@ def measure_d_update(student, nets, fake_image):
     discriminator = nets.discriminator
     reference = copy.deepcopy(discriminator).train().requires_grad_(True)
     x, y = nets.input_image, nets.target_image
-    loss = reference_losses.discriminator_loss(reference(x, y), reference(x, fake_image.detach()))
+    loss = discriminator_loss(reference(x, y), reference(x, fake_image.detach()))
     expected = flat(torch.autograd.grad(loss, list(reference.parameters())))
     before, leftover = flat(discriminator.parameters()), flat_grads(discriminator)
     discriminator.calls.clear()
-    optimizer = torch.optim.SGD(discriminator.parameters(), lr=STEP_LR)
+    optimizer, steps = counted_sgd(discriminator)
     returned = student.gan_step.update_discriminator(discriminator, optimizer, x, y,
                                                      fake_image)
     step = (before - flat(discriminator.parameters())) / STEP_LR
-    return Measured(returned, loss.item(), step, expected, list(discriminator.calls), leftover)
+    return Measured(returned, loss.item(), step, expected, list(discriminator.calls), leftover,
+                    steps=len(steps), inputs=(reference, x, y, fake_image.detach(), None))
 
 
 def measure_g_update(student, nets, fake_image, lambda_l1=100.0):
@@ -138,7 +157,7 @@ def measure_g_update(student, nets, fake_image, lambda_l1=100.0):
     generator_copy = copy.deepcopy(generator)
     fake_copy = generator_copy(x)  # G(x) again, on a graph of its own
     fake_leaf = fake_copy.detach().requires_grad_(True)
-    losses = reference_losses.generator_loss(reference(x, fake_leaf), fake_leaf, y, lambda_l1)
+    losses = generator_loss(reference(x, fake_leaf), fake_leaf, y, lambda_l1)
     adversarial, = torch.autograd.grad(losses.loss_G_GAN, fake_leaf, retain_graph=True)
     l1, = torch.autograd.grad(lambda_l1 * losses.loss_G_L1, fake_leaf)
     expected = flat(torch.autograd.grad(fake_copy, list(generator_copy.parameters()),
@@ -148,14 +167,58 @@ def measure_g_update(student, nets, fake_image, lambda_l1=100.0):
     before_g, before_d = flat(generator.parameters()), flat(discriminator.parameters())
     leftover = flat_grads(generator)
     discriminator.calls.clear()
-    optimizer = torch.optim.SGD(generator.parameters(), lr=STEP_LR)
+    optimizer, steps = counted_sgd(generator)
     returned = student.gan_step.update_generator(discriminator, optimizer, x, y,
                                                  fake_image, lambda_l1)
     step = (before_g - flat(generator.parameters())) / STEP_LR
     reached = sum(reached) if reached else torch.zeros_like(fake_image)
     return Measured(returned, losses.loss_G.item(), step, expected, list(discriminator.calls),
                     leftover, fake_gradient=reached, adversarial=adversarial, l1=l1,
-                    d_moved=not torch.equal(before_d, flat(discriminator.parameters())))
+                    d_moved=not torch.equal(before_d, flat(discriminator.parameters())),
+                    steps=len(steps), inputs=(reference, x, y, fake_leaf.detach(), lambda_l1))
+
+
+D_MISTAKES = [  # (named mistake, D's loss as that mistake has it, from D, x, y and G(x))
+    ("D learned from the real pairs only: its verdict on the fake pair carries no gradient "
+     "(computed under no_grad, or detached after D); detach G(x) before D scores it, not D's "
+     "verdict", lambda d, x, y, fake, _: discriminator_loss(d(x, y), d(x, fake).detach())),
+    ("D learned from the fake pairs only: its verdict on the real pair carries no gradient "
+     "(computed under no_grad, or detached); D learns from both verdicts",
+     lambda d, x, y, fake, _: discriminator_loss(d(x, y).detach(), d(x, fake))),
+    (ARGUMENT_ORDER, lambda d, x, y, fake, _: discriminator_loss(d(x, y), d(fake, x))),
+    (ARGUMENT_ORDER, lambda d, x, y, fake, _: discriminator_loss(d(y, x), d(x, fake))),
+    (ARGUMENT_ORDER, lambda d, x, y, fake, _: discriminator_loss(d(y, x), d(fake, x))),
+    ("discriminator_loss received the fake logits first: its arguments are (real_logits, "
+     "fake_logits)", lambda d, x, y, fake, _: discriminator_loss(d(x, fake), d(x, y))),
+]
+G_MISTAKES = [  # (named mistake, G's loss as that mistake has it, from D, x, y, G(x), lambda)
+    (L1_AGAINST_X, lambda d, x, y, fake, lam: generator_loss(d(x, fake), fake, x, lam).loss_G),
+    (ARGUMENT_ORDER, lambda d, x, y, fake, lam: generator_loss(d(fake, x), fake, y, lam).loss_G),
+    (LAMBDA_IGNORED, lambda d, x, y, fake, lam: generator_loss(d(x, fake), fake, y).loss_G),
+    (LAMBDA_MISSING, lambda d, x, y, fake, lam: sum(generator_loss(d(x, fake), fake, y, lam)[1:])),
+]
+
+
+def named_mistake(measured, by_value=False):
+    """The named mistake (of D_MISTAKES for D's update, G_MISTAKES for G's) whose gradient the
+    update used: D's step, or the gradient that reached G(x); with ``by_value``, the one whose
+    loss it returned. '' when none is."""
+    d, x, y, fake, lambda_l1 = measured.inputs
+    of_g = lambda_l1 is not None
+    for hint, loss_of in G_MISTAKES if of_g else D_MISTAKES:
+        d_copy, leaf = copy.deepcopy(d).requires_grad_(True), fake.clone().requires_grad_(True)
+        loss = loss_of(d_copy, x, y, leaf, lambda_l1)
+        if by_value:
+            if isinstance(measured.returned, float) and close(measured.returned, loss.item()):
+                return hint
+            continue
+        wrt = [leaf] if of_g else list(d_copy.parameters())
+        gradient = flat([g if g is not None else torch.zeros_like(w) for g, w in zip(
+            torch.autograd.grad(loss, wrt, allow_unused=True), wrt)])
+        used = measured.fake_gradient.flatten() if of_g else measured.step
+        if relative_difference(used, gradient) < 1e-3:
+            return hint
+    return ""
 
 
 def d_calls_problem(measured):
@@ -176,10 +239,17 @@ def step_problem(measured, network):
     if not step.any():
         return (f"{network}'s weights did not move: the update ends with a step of the optimizer "
                 "it was given, after the backward pass")
+    if not measured.steps:
+        return (f"{network}'s weights moved, but the optimizer given to the update never "
+                "stepped: an optimizer built inside the update starts afresh every step (Adam "
+                "forgets its running averages); step the one passed in")
     if measured.leftover.any() and relative_difference(step, expected + measured.leftover) < 1e-3:
         return STALE if network == "D" else (
             "G's step used gradients that were already in G's weights when its update began: "
             "clear them before the backward pass")
+    named = named_mistake(measured) if network == "D" else ""
+    if named:
+        return named
     scale = float(step @ expected / (expected @ expected))
     if relative_difference(step, scale * expected) < 1e-3:
         return (f"{network}'s step is {scale:.2f} times the gradient of {network}'s loss: is the "
@@ -218,6 +288,9 @@ def fake_gradient_problem(measured):
     part = reached - l1  # what D's verdict contributed
     if part.norm() < 1e-3 * adversarial.norm():
         return NO_ADVERSARIAL
+    named = named_mistake(measured)
+    if named:
+        return named
     if relative_difference(reached, adversarial) < 1e-3:
         return ("only the adversarial gradient reaches G(x): the L1 term is missing from the "
                 "loss G's update differentiates")
@@ -247,8 +320,9 @@ def returned_problem(measured, network):
     if not isinstance(returned, (int, float)) or isinstance(returned, bool):
         return f"{network}'s update returned {returned!r}, expected its loss as a float"
     if not close(returned, measured.expected_loss):
-        return (f"{network}'s update returned {returned:.4f}, expected {network}'s loss "
-                f"{measured.expected_loss:.4f}, as computed before the step")
+        return named_mistake(measured, by_value=True) or (
+            f"{network}'s update returned {returned:.4f}, expected {network}'s loss "
+            f"{measured.expected_loss:.4f}, as computed before the step")
     return ""
 
 
@@ -297,13 +371,15 @@ def d_update_returns_loss(student):
 
 @check("G's update: adversarial + lambda * L1 reaches G(x)")
 def g_update_gradient(student):
-    """The gradient arriving at G(x) is that of BCE(D(x, G(x)), 1) + lambda * L1, through D.
+    """The gradient arriving at G(x) is that of BCE(D(x, G(x)), 1) + lambda * L1, through D,
+    with lambda_l1 = 100 and with lambda_l1 = 10.
 
     Hint: D may be frozen, but its verdict on G(x) must pass its gradient on to G(x).
     """
-    nets = stand_ins()
-    fail_on(fake_gradient_problem(measure_g_update(student, nets,
-                                                   nets.generator(nets.input_image))))
+    for lambda_l1 in (100.0, 10.0):  # the paper's, and one more: the update must use its own
+        nets = stand_ins()
+        fail_on(fake_gradient_problem(measure_g_update(
+            student, nets, nets.generator(nets.input_image), lambda_l1)))
 
 
 @check("G's update: one step of G, none of D")

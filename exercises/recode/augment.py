@@ -1,7 +1,7 @@
 """Re-code part 5: paired random jitter and mirroring.
 
-Page: docs/recode.rst, "Part 5: paired augmentation". Fill in the gap marked
-NotImplementedError, then grade your work with ``python exercises/check.py augment``.
+Page: "Part 5: paired augmentation" on the Re-code track page (recode.html). Fill in the gap
+marked NotImplementedError, then grade your work with ``python exercises/check.py augment``.
 """
 
 import torch
@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 LOAD_SIZE = 286  # the paper resizes to 286x286 ...
 CROP_SIZE = 256  # ... and crops a random 256x256 window back out
-GAP = "see docs/recode.rst, 'Part 5: paired augmentation'"
+GAP = "see 'Part 5: paired augmentation' on the Re-code track page (recode.html)"
 
 
 def resize_to_load_size(image):

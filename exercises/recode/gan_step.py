@@ -1,8 +1,8 @@
 """Re-code part 4: one update of D and one update of G.
 
-Page: docs/recode.rst, "Part 4: the update steps". Fill in the two gaps marked
-NotImplementedError, then grade your work with ``python exercises/check.py update``.
-Both steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
+Page: "Part 4: the update steps" on the Re-code track page (recode.html). Fill in the two gaps
+marked NotImplementedError, then grade your work with ``python exercises/check.py update``. Both
+steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
 
 A training iteration computes the fake once, ``fake_image = generator(input_image)``, then calls
 (1) ``update_discriminator`` and (2) ``update_generator`` with it, in that order: the official
@@ -12,7 +12,7 @@ sees G itself; G learns through ``fake_image``, which still carries the graph ba
 
 from pix2pix.losses import discriminator_loss, generator_loss
 
-GAP = "see docs/recode.rst, 'Part 4: the update steps'"
+GAP = "see 'Part 4: the update steps' on the Re-code track page (recode.html)"
 
 
 def update_discriminator(discriminator, optimizer, input_image, target_image, fake_image):
@@ -39,7 +39,7 @@ def update_generator(discriminator, optimizer, input_image, target_image, fake_i
                      lambda_l1=100.0):
     """(2) One gradient step of G on a batch: fool D and match the target in L1.
 
-    Use ``generator_loss(fake_logits, fake_image, target_image, lambda_l1)``; its ``.total``
+    Use ``generator_loss(fake_logits, fake_image, target_image, lambda_l1)``; its ``.loss_G``
     is what G minimises. D's verdict must pass its gradient on to G(x), yet D's own weights
     must not change.
 

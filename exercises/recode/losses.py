@@ -1,14 +1,15 @@
 """Re-code part 3: the discriminator's and the generator's losses.
 
-Page: docs/recode.rst, "Part 3: losses". Fill in the two gaps marked NotImplementedError,
-then grade your work with ``python exercises/check.py losses``. Both functions receive logits
-(D has no sigmoid): ``F.binary_cross_entropy_with_logits`` applies the sigmoid for you.
+Page: "Part 3: losses" on the Re-code track page (recode.html). Fill in the two gaps marked
+NotImplementedError, then grade your work with ``python exercises/check.py losses``. Both
+functions receive logits (D has no sigmoid): ``F.binary_cross_entropy_with_logits`` applies the
+sigmoid for you.
 """
 
 import torch
 import torch.nn.functional as F
 
-GAP = "see docs/recode.rst, 'Part 3: losses'"
+GAP = "see 'Part 3: losses' on the Re-code track page (recode.html)"
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -34,7 +35,8 @@ def generator_loss(fake_logits, fake_image, target_image, lambda_l1=100.0):
         lambda_l1: weight of the L1 term.
 
     Returns:
-        (total, adversarial, l1), three scalar tensors with total = adversarial + lambda_l1 * l1,
-        where l1 is the mean absolute difference between fake_image and target_image.
+        (loss_G, loss_G_GAN, loss_G_L1), three scalar tensors, the official code's names:
+        loss_G = loss_G_GAN + lambda_l1 * loss_G_L1, where loss_G_L1 is the mean absolute
+        difference between fake_image and target_image (before lambda).
     """
     raise NotImplementedError(f"generator_loss -- {GAP}")

@@ -1,14 +1,14 @@
 """Re-code part 2: the 70x70 PatchGAN discriminator.
 
-Page: docs/recode.rst, "Part 2: PatchGAN". Fill in the two gaps marked NotImplementedError,
-then grade your work with ``python exercises/check.py patchgan``. The grader measures the
-receptive field of one output logit and expects 70x70 input pixels.
+Page: "Part 2: PatchGAN" on the Re-code track page (recode.html). Fill in the two gaps marked
+NotImplementedError, then grade your work with ``python exercises/check.py patchgan``. The
+grader measures the receptive field of one output logit and expects 70x70 input pixels.
 """
 
 import torch
 import torch.nn as nn
 
-GAP = "see docs/recode.rst, 'Part 2: PatchGAN'"
+GAP = "see 'Part 2: PatchGAN' on the Re-code track page (recode.html)"
 
 
 class PatchGAN(nn.Module):

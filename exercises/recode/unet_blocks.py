@@ -1,14 +1,15 @@
 """Re-code part 1: the U-Net's down and up blocks and its skip connections.
 
-Page: docs/recode.rst, "Part 1: U-Net blocks". Fill in the four gaps marked NotImplementedError,
-then grade your work with ``python exercises/check.py unet``. The grader builds your UNet with
-its defaults and expects exactly the official code's 54,413,955 weights.
+Page: "Part 1: U-Net blocks" on the Re-code track page (recode.html). Fill in the four gaps
+marked NotImplementedError, then grade your work with ``python exercises/check.py unet``. The
+grader builds your UNet with its defaults and expects exactly the official code's 54,413,955
+weights.
 """
 
 import torch
 import torch.nn as nn
 
-GAP = "see docs/recode.rst, 'Part 1: U-Net blocks'"
+GAP = "see 'Part 1: U-Net blocks' on the Re-code track page (recode.html)"
 
 
 class DownBlock(nn.Module):

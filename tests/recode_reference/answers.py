@@ -1,41 +1,42 @@
 """Re-code questions (reference answers): measured with the course's code or read on its pages.
 
-Page: docs/recode.rst, "Part 8: questions". Graded by ``python exercises/check.py questions``;
-tests/test_recode_questions.py measures every answer with the package.
+Page: "Part 8: questions" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py questions``; tests/test_recode_questions.py measures every answer with the
+package.
 """
 
-# docs/concepts.rst, "The discriminator: a PatchGAN"
+# "The discriminator: a PatchGAN" on the Concepts page (concepts.html)
 # The paper's 70x70 PatchGAN judges a pair of 512x512 images. How many rows and columns of
 # logits does it return? Answer (rows, columns).
 PATCHGAN_GRID_512 = (62, 62)
 
-# docs/concepts.rst, "The discriminator: a PatchGAN"
+# "The discriminator: a PatchGAN" on the Concepts page (concepts.html)
 # Give the PatchGAN one more stride-2 layer (four where the 70x70 one has three; PATCH_LAYERS in
 # pix2pix/models.py counts them). How many input pixels wide is the receptive field of one of its
 # logits? Answer an int.
 RECEPTIVE_FIELD_ONE_MORE_LAYER = 142
 
-# docs/exercise1.rst, "Reflect"
+# "Reflect" on the Exercise 1 page (exercise1.html)
 # How many dropout layers of the paper's unet_256 generator drop activations when exercise 1
 # translates in paper mode? Answer an int.
 DROPOUT_LAYERS_IN_PAPER_MODE = 3
 
-# docs/exercise1.rst, "Reflect"
+# "Reflect" on the Exercise 1 page (exercise1.html)
 # Exercise 1 runs with --seed 7 on a batch of labels. From which seed does the fourth image of
 # the batch (index 3) draw its dropout masks? Answer an int.
 DROPOUT_SEED_OF_IMAGE_3 = 10
 
-# docs/exercise1.rst, "The labels: twelve classes, two palettes"
+# "The labels: twelve classes, two palettes" on the Exercise 1 page (exercise1.html)
 # Which colour does the pretrained facades generator read as "window"? Answer (R, G, B), each
 # 0-255.
 WINDOW_RGB = (0, 128, 255)
 
-# docs/exercise2.rst, "Reflect"
+# "Reflect" on the Exercise 2 page (exercise2.html)
 # CMP's jet(12) palette and the model's jet(64) palette draw one class in exactly the same
 # colour. Which class? Answer its name, e.g. "door".
 SHARED_COLOUR_CLASS = "pillar"
 
-# docs/exercise3.rst, "What it prints"
+# "What it prints" on the Exercise 3 page (exercise3.html)
 # What is D's loss (the course's discriminator_loss, halved) when D gives every patch of every
 # pair the logit 0? Answer a float, to 3 decimals.
 D_LOSS_AT_LOGIT_ZERO = 0.693

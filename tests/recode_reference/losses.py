@@ -1,6 +1,7 @@
 """Re-code part 3 (reference solution): the discriminator's and the generator's losses.
 
-Page: docs/recode.rst, "Part 3: losses". Graded by ``python exercises/check.py losses``.
+Page: "Part 3: losses" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py losses``.
 """
 
 import torch
@@ -32,7 +33,8 @@ def generator_loss(fake_logits, fake_image, target_image, lambda_l1=100.0):
         lambda_l1: weight of the L1 term.
 
     Returns:
-        (total, adversarial, l1), three scalar tensors with total = adversarial + lambda_l1 * l1.
+        (loss_G, loss_G_GAN, loss_G_L1), three scalar tensors with
+        loss_G = loss_G_GAN + lambda_l1 * loss_G_L1.
     """
     adversarial = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
     l1 = F.l1_loss(fake_image, target_image)

@@ -1,6 +1,7 @@
 """Re-code part 1 (reference solution): the U-Net's down and up blocks and its skip connections.
 
-Page: docs/recode.rst, "Part 1: U-Net blocks". Graded by ``python exercises/check.py unet``.
+Page: "Part 1: U-Net blocks" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py unet``.
 """
 
 import torch

@@ -1,7 +1,7 @@
 """Re-code part 5 (reference solution): paired random jitter and mirroring.
 
-Page: docs/recode.rst, "Part 5: paired augmentation". Graded by
-``python exercises/check.py augment``.
+Page: "Part 5: paired augmentation" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py augment``.
 """
 
 import torch

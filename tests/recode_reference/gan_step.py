@@ -1,9 +1,9 @@
 """Re-code part 4 (reference solution): one update of D and one update of G.
 
-Page: docs/recode.rst, "Part 4: the update steps". Graded by ``python exercises/check.py update``.
-Both steps use the course's losses (pix2pix.losses), so this part does not depend on part 3.
-The caller computes ``fake_image = generator(input_image)`` once per iteration and passes it to
-both updates, as the official code does.
+Page: "Part 4: the update steps" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py update``. Both steps use the course's losses (pix2pix.losses), so this part
+does not depend on part 3. The caller computes ``fake_image = generator(input_image)`` once per
+iteration and passes it to both updates, as the official code does.
 """
 
 from pix2pix.losses import discriminator_loss, generator_loss
@@ -53,6 +53,6 @@ def update_generator(discriminator, optimizer, input_image, target_image, fake_i
     fake_logits = discriminator(input_image, fake_image)  # no detach: G learns through D
     loss = generator_loss(fake_logits, fake_image, target_image, lambda_l1)
     optimizer.zero_grad()
-    loss.total.backward()
+    loss.loss_G.backward()
     optimizer.step()
-    return loss.total.item()
+    return loss.loss_G.item()

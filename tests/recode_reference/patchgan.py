@@ -1,6 +1,7 @@
 """Re-code part 2 (reference solution): the 70x70 PatchGAN discriminator.
 
-Page: docs/recode.rst, "Part 2: PatchGAN". Graded by ``python exercises/check.py patchgan``.
+Page: "Part 2: PatchGAN" on the Re-code track page (recode.html). Graded by ``python
+exercises/check.py patchgan``.
 """
 
 import torch
