@@ -12,9 +12,16 @@ script or the data shows up in the pages the next time this runs. The groups:
   command (``exercises/exercise3_train.py --data synthetic --quick --epochs 60``) and every
   study of ``exercises/exercise3_ablations.py`` in a temporary folder, then copies the shapes
   run's grids and curves and the studies' figures, curves and table, and draws from the runs:
-  one held-out sketch at every milestone epoch, the landing page's picture, one drawing of the
-  ambiguous set with its two targets, and D's verdicts on a real and a generated pair.
+  one held-out sketch at every milestone epoch and one drawing of the ambiguous set with its two
+  targets.
   ``--shapes-run`` and ``--ablation-run`` draw the same from runs you already have;
+* ``--openmoji-run RUN`` (and ``--openmoji-ablation-run STUDY``): the course's face, from a
+  laptop run on OpenMoji's drawings (``exercises/exercise3_train.py --data openmoji
+  --image-size 128 --ngf 16 --ndf 16 --batch-size 16 --epochs 25``, about 21 minutes on a quiet
+  2-core CPU) and its objective study (``exercises/exercise3_ablations.py --data openmoji
+  --quick``): the landing page's picture, held-out drawings across the milestones, the run's
+  curves and final grid, D's verdicts on a real and a generated pair, the study's figure and
+  table. Every one credits OpenMoji (CC BY-SA 4.0) and is shared under that licence;
 * ``--with-weights`` (under a minute on a 2-core CPU): runs exercises 1 and 2 with the official
   pretrained generator and keeps exercise 1's grid, exercise 2's four figures and what it
   printed for each study, and draws the generator's first-layer filters. They need
@@ -26,6 +33,8 @@ Run from any directory:
     python docs/make_figures.py                              # the quick group
     python docs/make_figures.py --training --with-weights    # everything
     python docs/make_figures.py --ablation-run runs/ablations   # a study you have run
+    python docs/make_figures.py --openmoji-run runs/exercise3_openmoji \
+        --openmoji-ablation-run runs/ablations_openmoji           # the real drawings
 
 Then rebuild the pages and commit the files (a PNG of tens of kB, a grid of photos about 100).
 Never commit the ``--with-weights`` files of any checkpoint but the official one: the pages call
@@ -59,6 +68,7 @@ from pix2pix.weights.official import create_facades_generator
 from pix2pix.paths import (FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR,
                            this_checkout_environment)
 from pix2pix.probes import feature_maps, receptive_field
+from pix2pix.datasets.openmoji import held_out_sample
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.train import LOG_NAME, milestone_epochs, read_log
 from pix2pix.figures.training import save_jitter_figure, save_loss_curves, save_patch_verdicts
@@ -81,10 +91,11 @@ VERDICT_VARIANT = "l1+cgan"  # the ablation run whose D judges a pair: pix2pix's
 # which pairs the figures show (indices into a split, chosen once by eye; any pair would do)
 JITTER_PAIR = 10  # a training pair of the shapes set at 256x256: asymmetric, so a flip shows
 JITTER_EPOCHS = (0, 1, 2)  # three epochs, three crops and flips of that pair
-VERDICT_PAIR = 0  # a held-out pair of the ablations' ambiguous set
 SKETCH_PAIR = 9  # a held-out sketch of three kinds of shape, followed across the milestones
-HERO_PAIRS = (7, 8, 11, 12, 14)  # held-out sketches for the landing page: all four kinds
 STUDIES = ("windows", "partial", "colours", "consistency")  # exercise 2, in its order
+OPENMOJI_CREDIT = "drawings: OpenMoji, CC BY-SA 4.0"  # on every figure of them or of G's output
+OPENMOJI_ROWS = 4  # held-out drawings followed across the milestones
+OPENMOJI_HERO = 6  # held-out drawings on the landing page
 PAGE_WIDTH = 900  # pixels: a figure copied from a script's output is shrunk to this
 EXERCISE_FLAGS = []  # more flags for exercises 1 and 2 (the tests add --quick)
 
@@ -105,6 +116,13 @@ def parse_args(argv=None):
                         help="draw the ablation figures from this folder of "
                              "exercise3_ablations.py, e.g. runs/ablations, instead of running "
                              "the study (default: none)")
+    parser.add_argument("--openmoji-run", type=Path, default=None,
+                        help="draw the landing picture and exercise 3's OpenMoji figures from "
+                             "this finished run of exercise3_train.py --data openmoji "
+                             "(default: none)")
+    parser.add_argument("--openmoji-ablation-run", type=Path, default=None,
+                        help="copy the objective study's figure and table from this folder of "
+                             "exercise3_ablations.py --data openmoji (default: none)")
     parser.add_argument("--with-weights", action="store_true",
                         help="also run exercises 1 and 2 with the official pretrained "
                              "generator and draw its filters (default: off)")
@@ -276,8 +294,8 @@ def translate_held_out(generator, pictures):
 
 
 def make_shapes_figures(out, run):
-    """The shapes run's grids and curves, one sketch across its milestones and the landing
-    page's picture; returns the files written."""
+    """The shapes run's grids and curves and one sketch across its milestones; returns the
+    files written."""
     config = read_config(run)
     milestones = milestone_epochs(config.epochs)
     copies = [(f"exercise3_epoch_{milestones[0]}.png", "exercise3_shapes_early.png"),
@@ -301,15 +319,66 @@ def make_shapes_figures(out, run):
         drawn_curves = Path(folder) / "losses.png"
         save_loss_curves(read_log(run), drawn_curves, stacked=True)
         written.append(copy_figure(drawn_curves, out / "exercise3_shapes_losses_phone.png"))
-    sketches = [held_out_pair(config, index)[0] for index in HERO_PAIRS]
-    generator, _ = load_trained_generator(run)
-    save_image_grid([sketches, translate_held_out(generator, sketches)], out / "hero.png",
-                    row_titles=["held-out sketch x", "G(x)"],
-                    title=f"pix2pix trained from scratch on a CPU: {config.epochs} epochs on "
-                          f"the course's shapes ({config.image_size}×{config.image_size}), "
-                          "sketches it never trained on", legend=False)
     return written + [out / "exercise3_sketch_epochs.png",
-                      out / "exercise3_sketch_epochs_phone.png", out / "hero.png"]
+                      out / "exercise3_sketch_epochs_phone.png"]
+
+
+def held_out_by_name(config, names):
+    """Held-out pairs of a run's data by file name (without suffix), as (H, W, 3) uint8."""
+    pairs = PairedDataset(config.data_root, "val", config.image_size, augment=False)
+    stems = [Path(name).stem for name in pairs.names]
+    return [[to_uint8(image) for image in pairs[stems.index(name)]] for name in names]
+
+
+def make_openmoji_figures(out, run):
+    """The course's face from a laptop run on OpenMoji: the landing picture, held-out
+    drawings across the milestones, the curves, the final grid; returns the files written."""
+    config = read_config(run)
+    if not Path(config.data_root).is_dir():
+        raise FixableError(f"the run's data folder {config.data_root} is gone: render it again "
+                           "with the run's command, or give another run.")
+    milestones = milestone_epochs(config.epochs)
+    about = (f"{config.epochs} epochs at {config.image_size}×{config.image_size} on a laptop "
+             f"CPU, ngf {config.ngf}; {OPENMOJI_CREDIT}")
+    names = held_out_sample(config.data_root, max(OPENMOJI_ROWS, OPENMOJI_HERO))
+    pairs = held_out_by_name(config, names)
+    generators = {epoch: load_trained_generator(run / f"generator_epoch_{epoch}.pt")[0]
+                  for epoch in milestones}
+    shown = pairs[:OPENMOJI_ROWS]
+    sketches = [sketch for sketch, _ in shown]
+    drawn = {epoch: translate_held_out(generators[epoch], sketches) for epoch in milestones}
+    rows = [[sketch, *(drawn[epoch][i] for epoch in milestones), target]
+            for i, (sketch, target) in enumerate(shown)]
+    save_image_grid(rows, out / "openmoji_epochs.png",
+                    column_titles=["held-out drawing (x)", *[f"epoch {e}" for e in milestones],
+                                   "the artist's (y)"],
+                    title=f"Drawings G never trained on, at each milestone: {about}",
+                    legend=False)
+    written = [out / "openmoji_epochs.png"]
+    written.append(copy_figure(run / f"exercise3_epoch_{config.epochs}.png",
+                               out / "openmoji_final.png"))
+    with tempfile.TemporaryDirectory() as folder:  # drawn, then made small as the copies are
+        for stacked, name in ((False, "openmoji_losses.png"), (True, "openmoji_losses_phone.png")):
+            drawn_curves = Path(folder) / name
+            save_loss_curves(read_log(run), drawn_curves, stacked=stacked)
+            written.append(copy_figure(drawn_curves, out / name))
+    hero = pairs[:OPENMOJI_HERO]
+    final = translate_held_out(generators[config.epochs], [sketch for sketch, _ in hero])
+    save_image_grid([[sketch for sketch, _ in hero], final, [target for _, target in hero]],
+                    out / "hero.png", row_titles=["held-out drawing x", "G(x)", "the artist's y"],
+                    title=f"pix2pix trained from scratch on a laptop: drawings it never saw. "
+                          f"{about}", legend=False)
+    written.append(out / "hero.png")
+    written.append(make_verdict_figure(out, run, names[0], OPENMOJI_CREDIT))
+    return written
+
+
+def make_openmoji_ablation_figures(out, study):
+    """The objective study on OpenMoji: its figure and its table; returns the files written."""
+    written = [copy_figure(study / "objective.png", out / "ablation_openmoji_objective.png")]
+    table = out.parent / "_ablation_openmoji_results.txt"
+    table.write_text((study / "results.txt").read_text())
+    return written + [table]
 
 
 def load_discriminator(run):
@@ -327,20 +396,21 @@ def load_discriminator(run):
     return discriminator.eval(), config
 
 
-def make_verdict_figure(out, run):
-    """D's verdicts on a held-out real pair and on G's pair, from one run; returns the file."""
+def make_verdict_figure(out, run, name, credit):
+    """D's verdicts on the held-out real pair ``name`` and on G's pair, from one run; returns
+    the file."""
     discriminator, config = load_discriminator(run)
     generator, _ = load_trained_generator(run)
-    input_image, target_image = held_out_pair(config, VERDICT_PAIR)
+    [(input_image, target_image)] = held_out_by_name(config, [name])
     fake_image = translate_held_out(generator, [input_image])[0]
     x, y, fake = to_batch([input_image, target_image, fake_image]).split(1)
     with torch.no_grad():  # sigmoid: the probability that D gives each patch of being real
         verdicts = [torch.sigmoid(discriminator(x, judged))[0, 0].numpy() for judged in (y, fake)]
     path = out / "patchgan_verdicts.png"
     save_patch_verdicts((input_image, target_image, fake_image), verdicts, path,
-                        title=f"D of the {config.objective} run on the ambiguous set "
-                              f"({config.epochs} epochs, {config.patch_size}×"
-                              f"{config.patch_size} patches), a held-out pair")
+                        title=f"D of a {config.objective} run ({config.epochs} epochs, "
+                              f"{config.patch_size}×{config.patch_size} patches) on a held-out "
+                              f"pair; {credit}")
     return path
 
 
@@ -358,7 +428,6 @@ def make_training_figures(out, shapes_run, ablation_run, train):
             written += make_shapes_figures(out, Path(shapes_run))
         if ablation_run is not None:
             written += make_ablation_figures(out, Path(ablation_run))
-            written.append(make_verdict_figure(out, Path(ablation_run) / VERDICT_VARIANT))
     return written
 
 
@@ -436,6 +505,11 @@ def main(argv=None):
     if args.training or args.shapes_run or args.ablation_run:
         groups.append(("training", lambda: make_training_figures(
             args.out, args.shapes_run, args.ablation_run, args.training)))
+    if args.openmoji_run or args.openmoji_ablation_run:
+        groups.append(("openmoji", lambda: (
+            (make_openmoji_figures(args.out, args.openmoji_run) if args.openmoji_run else [])
+            + (make_openmoji_ablation_figures(args.out, args.openmoji_ablation_run)
+               if args.openmoji_ablation_run else []))))
     if args.with_weights:
         groups.append(("with-weights", lambda: make_weight_figures(args.out, args.checkpoint)))
     written = []

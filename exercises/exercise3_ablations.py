@@ -308,7 +308,7 @@ def prepare(args):
           f"in {data_root}")
     inputs, targets = held_out_pairs(data_root)
     inside = undecided_area(to_uint8(inputs))  # (N, H, W): where the drawing leaves the fill open
-    return data_root, run, inputs, targets, inside, list(range(ROWS)), "shapes"
+    return data_root, run, inputs, targets, inside, list(range(min(ROWS, len(inputs)))), "shapes"
 
 
 def main(argv=None):

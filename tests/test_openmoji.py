@@ -1,6 +1,7 @@
 """pix2pix.datasets.openmoji on a handful of real OpenMoji drawings from the installed package."""
 
 import hashlib
+import importlib.util
 import shutil
 import sys
 
@@ -14,6 +15,7 @@ from pix2pix.datasets import openmoji
 from pix2pix.datasets.openmoji import (MANIFEST_NAME, OpenMojiError, held_out_sample, is_flag,
                                        read_manifest, write_openmoji_dataset)
 from pix2pix.errors import run_script
+from pix2pix.paths import PROJECT_ROOT
 
 BOY = ["1F466", *(f"1F466-1F3F{tone}" for tone in "BCDEF")]  # one drawing, six colourings
 NOSE = ["1F443", *(f"1F443-1F3F{tone}" for tone in "BCDEF")]  # the same, held out
@@ -186,3 +188,25 @@ def test_exercise3_trains_on_openmoji_with_nothing_but_the_package(svgs, tmp_pat
     assert (tmp_path / "openmoji_processed" / "64px" / MANIFEST_NAME).exists()
     assert (tmp_path / "run" / "generator.pt").exists()
     assert "done in" in capsys.readouterr().out
+    # the pages' figures of such a run: each names its run and credits OpenMoji
+    spec = importlib.util.spec_from_file_location("make_figures",
+                                                  PROJECT_ROOT / "docs" / "make_figures.py")
+    make_figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_figures)
+    monkeypatch.setattr(make_figures, "OPENMOJI_ROWS", 2)
+    monkeypatch.setattr(make_figures, "OPENMOJI_HERO", 2)
+    drawn, draw = [], make_figures.save_image_grid
+
+    def recording(rows, path, **titles):
+        drawn.append(titles["title"])
+        return draw(rows, path, **titles)
+
+    monkeypatch.setattr(make_figures, "save_image_grid", recording)
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    written = make_figures.make_openmoji_figures(figures, tmp_path / "run")
+    assert {path.name for path in written} == {
+        "openmoji_epochs.png", "openmoji_final.png", "openmoji_losses.png",
+        "openmoji_losses_phone.png", "hero.png", "patchgan_verdicts.png"}
+    assert all(path.read_bytes()[:4] == b"\x89PNG" for path in written)
+    assert drawn and all("OpenMoji, CC BY-SA 4.0" in title for title in drawn)
