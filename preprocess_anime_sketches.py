@@ -28,6 +28,7 @@ from tqdm import tqdm
 from pix2pix.datasets.anime import (IMAGE_SIZE, KAGGLE_URL, PROCESSED_DIR, RAW_DIR,
                                     download_from_kaggle, list_jobs, process_job, verify_processed)
 from pix2pix.errors import FixableError, run_script
+from pix2pix.paths import check_writable
 
 
 def parse_args(argv=None):
@@ -70,6 +71,7 @@ def main(argv=None):
     if args.verify:
         verify(args.out, args.size)
         return
+    check_writable(args.out)  # before a download of minutes, not after it
     if args.download:
         print(f"downloading {KAGGLE_URL} into {args.raw} ...")
         download_from_kaggle(args.raw)

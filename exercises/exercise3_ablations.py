@@ -46,7 +46,7 @@ from pix2pix.figures.grids import save_figure, save_image_grid
 from pix2pix.images import to_uint8
 from pix2pix.metrics import (colour_histogram_intersection, distance_metrics, eval_translate,
                              sharpness)
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.paths import PROJECT_ROOT, check_writable
 from pix2pix.train import fit, read_log
 from pix2pix.figures.training import LN_2
 
@@ -246,6 +246,7 @@ def main(argv=None):
     if args.epochs is None:
         args.epochs = QUICK_EPOCHS if args.quick else RUN["epochs"]
     TrainConfig(**{**RUN, "epochs": args.epochs})  # checks --epochs before any data is drawn
+    check_writable(args.out)
     studies = ["objective"] if args.quick else list(STUDIES)
     names = list(dict.fromkeys(name for study in studies for name in STUDIES[study]))
     data_root = write_ambiguous_dataset(args.out / "data", **DATA, seed=SEED)

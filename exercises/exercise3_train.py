@@ -59,7 +59,7 @@ from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.device import pick_device
 from pix2pix.errors import FixableError, run_script
 from pix2pix.models import PATCH_SIZES
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.paths import PROJECT_ROOT, check_writable
 from pix2pix.train import fit, milestone_epochs
 
 # %%
@@ -175,6 +175,7 @@ def make_config(args):
                     patch_size=args.patch, workers=args.workers, cache=args.cache,
                     seed=args.seed, device=args.device, **sizes)
     config = TrainConfig(**settings)  # checks every setting before any data is drawn
+    check_writable(config.out_dir)  # a run folder under a file, or on a read-only disk
     return replace(config, data_root=str(find_data(args.data, config.image_size)))
 
 

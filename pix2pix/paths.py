@@ -6,8 +6,11 @@ from the project root.
 """
 
 import os
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from pix2pix.errors import FixableError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHECKPOINT_DIR = PROJECT_ROOT / "checkpoints"
@@ -24,6 +27,42 @@ def this_checkout_environment():
     """
     path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PYTHONPATH": path}
+
+
+class OutputPathError(FixableError, OSError):
+    """A place where a script's results cannot be written; the message names the fix."""
+
+
+def check_writable(folder, flag="--out"):
+    """Stop before the work, not after it, when nothing can be written into ``folder``.
+
+    A script that translates, exports or trains for minutes and only then finds that its output
+    folder lies under a file, or on a read-only disk, has wasted those minutes. This checks the
+    nearest folder that exists (``folder`` itself, or the parent that would hold it) by creating
+    and deleting a nameless file there, so nothing is left behind, not even an empty folder.
+
+    Args:
+        folder: where the results will go; it need not exist yet.
+        flag: the command-line flag that chose it, for the message.
+
+    Raises:
+        OutputPathError: a file stands where a folder must be, or the folder refuses writes.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputPathError(
+            f"{flag} {folder}: {existing} is a file, so no folder can be made there. Give a "
+            f"folder that is not inside a file, e.g. {flag} {existing.parent / 'outputs'}")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise OutputPathError(
+            f"{flag} {folder}: cannot write into {existing} ({error.strerror or error}). Give a "
+            f"folder you can write to, e.g. {flag} {Path.home() / 'pix2pix_outputs'}") from None
 
 
 @contextmanager

@@ -138,3 +138,13 @@ def test_a_wrong_out_is_refused_before_the_slow_export(tmp_path):
         with pytest.raises(FixableError, match=fix):
             export_onnx.main(["--model", str(tmp_path / "missing.pth"),
                               "--out", str(tmp_path / out)])
+
+
+def test_an_out_under_a_file_or_on_a_read_only_disk_is_refused_before_loading(tmp_path,
+                                                                              read_only_folder):
+    (tmp_path / "notes.txt").write_text("a file")
+    missing_model = str(tmp_path / "missing.pth")  # loading it would fail: the check comes first
+    for out, fix in ((tmp_path / "notes.txt" / "m.onnx", "is a file"),
+                     (read_only_folder / "m.onnx", "cannot write into")):
+        with pytest.raises(FixableError, match=fix):
+            export_onnx.main(["--model", missing_model, "--out", str(out)])
