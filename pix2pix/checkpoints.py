@@ -11,6 +11,8 @@ Used by :mod:`pix2pix.train`, ``translate.py`` and the Exercise 3 page.
 
 import json
 import random
+import re
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,11 +23,17 @@ from pix2pix.config import ARCHITECTURE, TrainConfig
 from pix2pix.distributed import unwrap
 from pix2pix.models import UNetGenerator
 from pix2pix.paths import atomic_write
-from pix2pix.weights.official import CheckpointError
+from pix2pix.weights.official import (ZIP_MAGIC, CheckpointError, load_state_dict_file,
+                                      what_else)
 
 CHECKPOINT_NAME = "checkpoint.pt"  # everything needed to resume
 GENERATOR_NAME = "generator.pt"  # G's weights alone: a plain state_dict for inference
 CONFIG_NAME = "config.json"
+# what can damage a file that atomic_save wrote, since a run killed while saving cannot
+WHY_DAMAGED = ("The run writes each file under a temporary name and renames it once complete, so "
+               "a run killed while saving leaves the previous file whole: a file cut short comes "
+               "from a copy or sync that stopped midway (cp, rsync, a cloud drive), a disk that "
+               "filled up during such a copy, or a disk error.")
 
 
 def random_states():
@@ -100,9 +108,42 @@ def check_same_networks(run_dir, config):
             "NEW_FOLDER.")
 
 
+def check_intact(path, fix):
+    """Refuse a run file that is empty or cut short, before anything is built around it.
+
+    ``torch.save`` writes a zip archive, whose directory comes last: a file cut short has lost
+    it, and ``zipfile`` sees that without reading a single tensor.
+
+    Raises:
+        CheckpointError: the file is empty, cut short or not a PyTorch file; ``fix`` ends it.
+    """
+    path = Path(path)
+    with open(path, "rb") as file:
+        head = file.read(1024)
+    problem = what_else(head)
+    if problem is None and head.startswith(ZIP_MAGIC) and not zipfile.is_zipfile(path):
+        problem = (f"cut short ({path.stat().st_size:,} bytes): the end of the archive that "
+                   "torch.save writes is missing")
+    if problem:
+        raise CheckpointError(f"{path} is {problem}. {WHY_DAMAGED} {fix}")
+
+
+def resume_fix(run_dir):
+    """What to do when a run's ``checkpoint.pt`` is damaged: there is nothing to go back to."""
+    return (f"A run keeps one checkpoint, replaced after every epoch, and the "
+            f"generator_epoch_N.pt files in {run_dir} hold G alone, not D and the optimizers a "
+            "resumed run needs (translate.py still takes them). Start the run again in a new "
+            "folder: the same command without --resume, with --out NEW_FOLDER.")
+
+
 def load_for_resume(path, pix2pix):
-    """Load a checkpoint into the run's objects; returns the number of completed epochs."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    """Load a checkpoint into the run's objects; returns the number of completed epochs.
+
+    Raises:
+        CheckpointError: the file is damaged; the message says why and what to do.
+    """
+    path = Path(path)
+    state = load_state_dict_file(path, fix=f"{WHY_DAMAGED} {resume_fix(path.parent)}")
     unwrap(pix2pix.generator).load_state_dict(state["generator"], strict=True)
     pix2pix.optimizer_g.load_state_dict(state["optimizer_g"])
     if pix2pix.discriminator is not None:
@@ -147,6 +188,21 @@ def save_generator(run_dir, generator, name=GENERATOR_NAME):
     atomic_save(plain_state_dict(generator), Path(run_dir) / name)
 
 
+def generator_fix(run_dir, weights):
+    """What to give instead of a damaged ``generator*.pt``: the run's latest other milestone."""
+    milestones = {}  # epoch -> file
+    for path in Path(run_dir).glob("generator_epoch_*.pt"):
+        match = re.fullmatch(r"generator_epoch_(\d+)\.pt", path.name)
+        if match and path != weights:
+            milestones[int(match.group(1))] = path
+    latest = max(milestones, default=None)
+    instead = ("Either" if latest is None else f"Give another weights file of the run, e.g. "
+               f"{milestones[latest]} (G after epoch {latest}), or")
+    return (f"{instead} continue the run, if it is not finished: python "
+            f"exercises/exercise3_train.py --resume --out {run_dir} writes {GENERATOR_NAME} again "
+            "at its end and at Ctrl+C. Or train a new run.")
+
+
 def load_trained_generator(path, device="cpu"):
     """A trained G, ready for inference, from a run folder or a ``generator*.pt`` inside one.
 
@@ -173,8 +229,8 @@ def load_trained_generator(path, device="cpu"):
     if not weights.is_file():
         raise CheckpointError(f"{run_dir} holds no {weights.name} yet: the run writes it at the "
                               "end, at Ctrl+C and at milestone epochs. Finish or interrupt it.")
+    state = load_state_dict_file(weights, fix=f"{WHY_DAMAGED} {generator_fix(run_dir, weights)}")
     try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
         generator = UNetGenerator(config.generator_config())
         generator.load_state_dict(state, strict=True)
     except (RuntimeError, ValueError, TypeError, AttributeError, OSError) as error:

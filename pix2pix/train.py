@@ -30,8 +30,9 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, check_same_networks,
-                                 load_for_resume, save_checkpoint, save_generator, write_config)
+from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, check_intact,
+                                 check_same_networks, load_for_resume, resume_fix,
+                                 save_checkpoint, save_generator, write_config)
 from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
 from pix2pix.distributed import Distributed, StopRequest, setup_distributed, unwrap
@@ -228,6 +229,7 @@ def start_run(config, resume):
                              "drop --resume to start a new run there.")
     if not resume:
         return []
+    check_intact(checkpoint_path, resume_fix(out_dir))  # before the networks and data are built
     check_same_networks(out_dir, config)
     return read_log(out_dir)
 

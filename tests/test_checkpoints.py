@@ -1,13 +1,14 @@
 """pix2pix.checkpoints: random states come back exactly, a failed write keeps the old file, and a
-wrong run path is a message that says what to give."""
+wrong run path or a damaged file is a message that says what to give."""
 
 import random
+import shutil
 
 import numpy as np
 import pytest
 import torch
 
-from pix2pix.checkpoints import (atomic_save, load_trained_generator, random_states,
+from pix2pix.checkpoints import (atomic_save, check_intact, load_trained_generator, random_states,
                                  restore_random_states)
 from pix2pix.weights.official import CheckpointError
 
@@ -54,3 +55,45 @@ def test_a_wrong_run_path_says_which_folder_to_give(tmp_path, where, message):
     assert message in str(error.value)
     assert "give" in str(error.value) and "run folder" in str(error.value)
     assert "exercise3_train.py" in str(error.value)
+
+
+def damage(path, how):
+    """Empty a file, or cut it to half its length, as an interrupted copy would."""
+    data = path.read_bytes()
+    path.write_bytes(b"" if how == "empty" else data[:len(data) // 2])
+
+
+@pytest.mark.parametrize("how, problem", [("empty", "is an empty file"),
+                                          ("truncated", "is a damaged or incomplete")])
+def test_a_damaged_generator_names_the_file_the_cause_and_the_runs_other_weights(
+        run_folder, tmp_path, how, problem):
+    run = shutil.copytree(run_folder, tmp_path / "run")
+    damage(run / "generator.pt", how)
+    with pytest.raises(CheckpointError) as error:
+        load_trained_generator(run)
+    message = str(error.value)
+    assert message.startswith(f"{run / 'generator.pt'} {problem}")
+    assert "cut short comes from a copy or sync that stopped midway" in message  # the cause
+    assert f"e.g. {run / 'generator_epoch_1.pt'} (G after epoch 1)" in message  # the fix
+    assert f"--resume --out {run}" in message
+    assert load_trained_generator(run / "generator_epoch_1.pt")[1].ngf == 8  # which does load
+
+
+def test_a_run_without_other_weights_is_told_to_continue_or_retrain(run_folder, tmp_path):
+    run = shutil.copytree(run_folder, tmp_path / "run")
+    damage(run / "generator_epoch_1.pt", "empty")
+    (run / "generator.pt").unlink()
+    with pytest.raises(CheckpointError, match=r"Either continue the run.*Or train a new run"):
+        load_trained_generator(run / "generator_epoch_1.pt")
+
+
+@pytest.mark.parametrize("how", ["empty", "truncated"])
+def test_an_intact_check_tells_an_empty_or_cut_short_checkpoint_without_loading_it(tmp_path,
+                                                                                   how):
+    path = tmp_path / "checkpoint.pt"
+    atomic_save({"epoch": 3, "weights": torch.zeros(1000)}, path)
+    check_intact(path, "FIX")  # a whole file passes
+    damage(path, how)
+    problem = "an empty file" if how == "empty" else r"cut short \([\d,]+ bytes\)"
+    with pytest.raises(CheckpointError, match=rf"checkpoint.pt is {problem}.*temporary name.*FIX$"):
+        check_intact(path, "FIX")

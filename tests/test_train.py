@@ -1,16 +1,19 @@
 """pix2pix.train: it learns, resumes exactly, survives Ctrl+C, stops on NaN, runs under DDP."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 import torch
 import torch.multiprocessing as mp
 
-from pix2pix.checkpoints import load_trained_generator
+from pix2pix import train
+from pix2pix.checkpoints import load_trained_generator, read_config
 from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
 from pix2pix.distributed import Distributed
@@ -230,3 +233,19 @@ def test_an_epoch_logged_but_not_checkpointed_is_logged_once_after_resume(shapes
         file.write("\n".join([rows[0], rows[1].replace('"epoch": 1', '"epoch": 2')]) + "\n")
     fit(tiny_config(shapes, tmp_path, epochs=2), resume=True)
     assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2]
+
+
+@pytest.mark.parametrize("how, problem", [("empty", "an empty file"), ("truncated", "cut short")])
+def test_a_damaged_checkpoint_is_refused_on_resume_before_anything_is_built(
+        run_folder, tmp_path, monkeypatch, how, problem):
+    run = shutil.copytree(run_folder, tmp_path / "run")
+    data = (run / "checkpoint.pt").read_bytes()
+    (run / "checkpoint.pt").write_bytes(b"" if how == "empty" else data[:len(data) // 3])
+    monkeypatch.setattr(train, "build_pix2pix", lambda *args, **kwargs: pytest.fail("built"))
+    with pytest.raises(CheckpointError) as error:
+        fit(replace(read_config(run), out_dir=str(run), epochs=2), resume=True)
+    message = str(error.value)
+    assert message.startswith(f"{run / 'checkpoint.pt'} is {problem}")
+    assert "a run killed while saving leaves the previous file whole" in message
+    assert "replaced after every epoch" in message
+    assert message.endswith("the same command without --resume, with --out NEW_FOLDER.")
