@@ -37,7 +37,7 @@ import torch
 from matplotlib.figure import Figure
 
 from pix2pix.datasets.ambiguous import undecided_area, write_ambiguous_dataset
-from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_networks,
+from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_settings,
                                  load_trained_generator)
 from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
@@ -101,7 +101,7 @@ def train_variant(name, data_root, out, epochs, workers):
                          seed=SEED, **{**RUN, "epochs": epochs, **VARIANTS[name]})
     started = run_dir / CONFIG_NAME
     if started.exists():
-        check_same_networks(run_dir, config)  # another variant's folder: stop, name the fix
+        check_same_settings(run_dir, config)  # another variant's folder: stop, name the fix
     log = read_log(run_dir)
     if log and log[-1]["epoch"] >= epochs:
         print(f"{name}: already trained in {run_dir}, measuring it again")

@@ -10,6 +10,7 @@ Command (from any directory):
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
     python exercises/exercise3_train.py --data synthetic --quick --objective l1   # an ablation
+    python exercises/exercise3_train.py --resume --out runs/exercise3_synthetic_quick --epochs 8
 
 ``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first.
 
@@ -52,6 +53,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from pix2pix.checkpoints import CONFIG_NAME, read_config
 from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import SPLITS, pair_folders
 from pix2pix.datasets.anime import PROCESSED_DIR
@@ -110,45 +112,47 @@ def find_data(data, image_size):
 # %%
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 3: train pix2pix from scratch.")
-    parser.add_argument("--data", default="anime",
+    parser.add_argument("--data", default=None,
                         help="'anime' (anime_processed/), 'synthetic' (shapes, drawn on first "
                              "use) or a folder with {train,val}/{sketches,colors}/ "
-                             "(default: anime)")
+                             "(default: anime; with --resume, the run's)")
     parser.add_argument("--quick", action="store_true",
                         help="tiny subset, 64x64, narrow networks, 4 epochs (laptops, the tests)")
+    # the settings of the run: the defaults of a new run, the run's config.json on --resume
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"(default: {DEFAULTS.epochs}; quick: {QUICK['epochs']})")
-    parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,
+    parser.add_argument("--batch-size", type=int, default=None,
                         help=f"pairs per step and process (default: {DEFAULTS.batch_size})")
-    parser.add_argument("--lr", type=float, default=DEFAULTS.lr,
+    parser.add_argument("--lr", type=float, default=None,
                         help=f"Adam learning rate (default: {DEFAULTS.lr})")
-    parser.add_argument("--lambda-l1", type=float, default=DEFAULTS.lambda_l1,
+    parser.add_argument("--lambda-l1", type=float, default=None,
                         help=f"weight of the L1 term (default: {DEFAULTS.lambda_l1:g})")
-    parser.add_argument("--lr-decay", action=argparse.BooleanOptionalAction,
-                        default=DEFAULTS.lr_decay,
+    parser.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
                         help="the official schedule: constant for the first half of the epochs, "
                              "then linear to 0; --no-lr-decay keeps it constant (default: on)")
-    parser.add_argument("--objective", choices=OBJECTIVES, default=DEFAULTS.objective,
+    parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what G minimises (paper, table 1): l1 alone, the conditional GAN "
                              "alone, both, or with an unconditional D "
                              f"(default: {DEFAULTS.objective})")
-    parser.add_argument("--generator", choices=GENERATORS, default=DEFAULTS.generator,
+    parser.add_argument("--generator", choices=GENERATORS, default=None,
                         help=f"U-Net, or the same network without skips (paper, figure 5) "
                              f"(default: {DEFAULTS.generator})")
-    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=DEFAULTS.patch_size,
+    parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=None,
                         help="D's receptive field in pixels: 1 (PixelGAN) to 286 (ImageGAN) "
                              f"(paper, table 3) (default: {DEFAULTS.patch_size})")
     parser.add_argument("--ngf", type=int, default=None,
                         help=f"generator width (default: {DEFAULTS.ngf}; quick: {QUICK['ngf']})")
-    parser.add_argument("--norm", default=DEFAULTS.norm, choices=NORMS,
+    parser.add_argument("--norm", default=None, choices=NORMS,
                         help=f"normalisation in G and D (default: {DEFAULTS.norm})")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"random seed (default: {DEFAULTS.seed})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out, with the settings in its config.json")
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder (default: runs/exercise3_<data>, _quick with --quick)")
+    # the machine: these may differ when a run is resumed elsewhere
     parser.add_argument("--device", default=DEFAULTS.device,
                         help="auto, cpu, cuda, cuda:1 or mps (default: auto)")
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed,
-                        help=f"random seed (default: {DEFAULTS.seed})")
     parser.add_argument("--workers", type=int, default=WORKERS,
                         help=f"DataLoader worker processes (default: {WORKERS}: one per core "
                              "but one, up to 8)")
@@ -159,24 +163,37 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+# each flag that sets a TrainConfig field, by the name argparse gives it
+SETTING_FLAGS = dict(epochs="epochs", batch_size="batch_size", lr="lr", lambda_l1="lambda_l1",
+                     lr_decay="lr_decay", objective="objective", generator="generator",
+                     patch="patch_size", ngf="ngf", norm="norm", seed="seed")
+
+
 def make_config(args):
-    """The TrainConfig of the flags: the paper's settings, or --quick's, plus what was given."""
-    sizes = dict(QUICK) if args.quick else {}
-    if args.epochs is not None:
-        sizes["epochs"] = args.epochs
-    if args.ngf is not None:
-        sizes["ngf"] = args.ngf
-    data_name = args.data if args.data in ("anime", "synthetic") else Path(args.data).name
-    run_name = f"exercise3_{data_name}" + ("_quick" if args.quick else "")
-    out = args.out or PROJECT_ROOT / "runs" / run_name
-    settings = dict(out_dir=str(out), batch_size=args.batch_size, lr=args.lr,
-                    lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
-                    objective=args.objective, generator=args.generator,
-                    patch_size=args.patch, workers=args.workers, cache=args.cache,
-                    seed=args.seed, device=args.device, **sizes)
-    config = TrainConfig(**settings)  # checks every setting before any data is drawn
+    """The TrainConfig of the flags: the paper's settings, or --quick's, plus what was given.
+
+    With ``--resume`` the run's own ``config.json`` stands in for the defaults, so no flag needs
+    typing again; a flag given that changes a setting is refused when the run starts
+    (:func:`pix2pix.checkpoints.check_same_settings`).
+    """
+    data_name = Path(args.data or "anime").name
+    out = args.out or PROJECT_ROOT / "runs" / (f"exercise3_{data_name}" +
+                                               ("_quick" if args.quick else ""))
+    if args.resume and not (out / CONFIG_NAME).is_file():
+        raise FixableError(f"--resume: {out} holds no run to continue (no {CONFIG_NAME}). Give "
+                           "the run's folder, e.g. --out runs/exercise3_synthetic_quick, or "
+                           "drop --resume to start a new run.")
+    start = read_config(out) if args.resume else TrainConfig()
+    # a resumed quick run keeps its own epochs: --quick only restates the sizes
+    quick = {k: v for k, v in QUICK.items() if k != "epochs" or not args.resume}
+    given = {field: getattr(args, flag) for flag, field in SETTING_FLAGS.items()
+             if getattr(args, flag) is not None}
+    settings = {**(quick if args.quick else {}), **given}
+    config = replace(start, **settings, out_dir=str(out), workers=args.workers,
+                     cache=args.cache, device=args.device)  # checks every setting
     check_writable(config.out_dir)  # a run folder under a file, or on a read-only disk
-    return replace(config, data_root=str(find_data(args.data, config.image_size)))
+    data = args.data or ("anime" if not args.resume else config.data_root)
+    return replace(config, data_root=str(find_data(data, config.image_size).resolve()))
 
 
 # %% [markdown]

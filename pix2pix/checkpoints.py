@@ -13,13 +13,13 @@ import json
 import random
 import re
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from pix2pix.config import ARCHITECTURE, TrainConfig
+from pix2pix.config import MAY_CHANGE_ON_RESUME, TrainConfig
 from pix2pix.distributed import unwrap
 from pix2pix.models import UNetGenerator
 from pix2pix.paths import atomic_write
@@ -92,20 +92,27 @@ def save_checkpoint(path, pix2pix, epoch):
     }, path)
 
 
-def check_same_networks(run_dir, config):
-    """Refuse to resume a run with networks of other sizes than those it was started with.
+def check_same_settings(run_dir, config):
+    """Refuse to resume a run with other settings than those it was started with.
+
+    A run resumed with another learning rate, loss weight or network would be neither the old
+    run nor a new one, and its ``log.jsonl`` could not say which epochs had which. Only what
+    :data:`~pix2pix.config.MAY_CHANGE_ON_RESUME` lists may change: the epochs, the folders, the
+    machine.
 
     Raises:
-        CheckpointError: the run's ``config.json`` differs in a setting that shapes the weights.
+        CheckpointError: the run's ``config.json`` differs in a setting; the message lists each.
     """
     saved = read_config(run_dir)
     changed = [f"{name} {getattr(saved, name)} (now {getattr(config, name)})"
-               for name in ARCHITECTURE if getattr(saved, name) != getattr(config, name)]
+               for name in (f.name for f in fields(saved)) if name not in MAY_CHANGE_ON_RESUME
+               and getattr(saved, name) != getattr(config, name)]
     if changed:
         raise CheckpointError(
-            f"{run_dir} was trained with other network settings: {', '.join(changed)}. Resume "
-            "with the flags that set them as they were, or start a new run with --out "
-            "NEW_FOLDER.")
+            f"{run_dir} was started with other settings: {', '.join(changed)}. A resumed run "
+            "keeps the settings it started with (its config.json): resume without the flags "
+            "that change them, or start a new run with them: the same command without "
+            "--resume, with --out NEW_FOLDER.")
 
 
 def check_intact(path, fix):

@@ -31,7 +31,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, check_intact,
-                                 check_same_networks, load_for_resume, resume_fix,
+                                 check_same_settings, load_for_resume, resume_fix,
                                  save_checkpoint, save_generator, write_config)
 from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
@@ -116,14 +116,26 @@ class FitResult(NamedTuple):
     records: list  # the log's rows written by this call
 
 
-def check_finite(totals, epoch, step):
-    """Stop the run, before anything is saved, if a loss is NaN or infinite."""
+def check_finite(totals, epoch, step, lr):
+    """Stop the run, before anything is saved, if a loss is NaN or infinite.
+
+    Resuming would not help: a resumed run keeps its settings and its random state, and meets
+    the same NaN again. The fix is a new run with other settings.
+    """
     values = totals.tolist()
-    if not all(math.isfinite(v) for v in values):
-        raise TrainingDiverged(
-            f"a loss became NaN or infinite in epoch {epoch}, step {step} "
-            f"(loss_D, loss_G_GAN, L1 sums: {values}). The checkpoint on disk is from "
-            "before this epoch. Resume with --resume and a lower --lr, or check the data.")
+    if all(math.isfinite(v) for v in values):
+        return
+    if epoch == 1:
+        saved = ("Nothing was saved: no epoch had finished. Start the run again without "
+                 "--resume (the same --out is fine)")
+    else:
+        saved = (f"The checkpoint on disk is from epoch {epoch - 1}, before it went wrong, and "
+                 "the generator_epoch_N.pt files stay usable. Start a new run without --resume, "
+                 "with --out NEW_FOLDER")
+    raise TrainingDiverged(
+        f"a loss became NaN or infinite in epoch {epoch}, step {step} (loss_D, loss_G_GAN, L1 "
+        f"sums: {values}). {saved}, and a lower --lr (this run had {lr:g}: try half). If it "
+        "comes back at once, check the data (python preprocess_anime_sketches.py --verify).")
 
 
 def readable(seconds):
@@ -163,7 +175,7 @@ def run_epoch(run, epoch, first):
         if steps == 1:
             started = time.perf_counter()  # step 1 pays for cuDNN autotuning: time from here
         if steps % config.log_every == 0 or steps == len(run.train_loader):
-            check_finite(totals, epoch + 1, steps)
+            check_finite(totals, epoch + 1, steps, config.lr)
             means = dict(zip(("loss_D", "loss_G_GAN", "L1"), (totals / steps).tolist()))
             if run.pix2pix.discriminator is None:  # the L1-only objective
                 means = {"L1": means["L1"]}
@@ -175,7 +187,7 @@ def run_epoch(run, epoch, first):
                 run.stop.agreed(run.ranks, device):
             break
     bar.close()
-    check_finite(totals, epoch + 1, steps)
+    check_finite(totals, epoch + 1, steps, config.lr)
     return totals, steps, steps == len(run.train_loader)
 
 
@@ -230,7 +242,7 @@ def start_run(config, resume):
     if not resume:
         return []
     check_intact(checkpoint_path, resume_fix(out_dir))  # before the networks and data are built
-    check_same_networks(out_dir, config)
+    check_same_settings(out_dir, config)
     return read_log(out_dir)
 
 

@@ -1,11 +1,15 @@
 """exercise3_train.py: flags that cannot train stop with a message naming the flag, before
-anything is written, and resuming a run that needs no more epochs says how to train longer."""
+anything is written; a resumed run takes its settings from its config.json and refuses flags
+that would change them; resuming a run that needs no more epochs says how to train longer."""
+
+import json
 
 import pytest
 
 from exercises import exercise3_train
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.errors import run_script
+from pix2pix.train import read_log
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
 
@@ -22,6 +26,11 @@ def run(capsys, *flags):
     (["--epochs", "0"], "--epochs must be at least 1, got 0"),
     (["--epochs", "-1"], "--epochs must be at least 1, got -1"),
     (["--ngf", "0"], "--ngf and --ndf must be at least 1 (the paper: 64), got 0, 16"),
+    (["--lr", "inf"], "--lr must be a positive number (the paper: 2e-4), got inf"),
+    (["--lr", "nan"], "--lr must be a positive number (the paper: 2e-4), got nan"),
+    (["--objective", "l1", "--lambda-l1", "0"], "--objective l1 with --lambda-l1 0 trains on "
+     "nothing: L1 is its only term. Give --lambda-l1 above 0 (the paper: 100), or --objective "
+     "cgan for the GAN alone"),
 ])
 def test_a_setting_that_cannot_train_stops_before_anything_is_written(capsys, tmp_path, flags,
                                                                       message):
@@ -39,3 +48,42 @@ def test_resuming_with_fewer_epochs_than_were_trained_names_epochs(capsys, tmp_p
     assert code == 1
     assert "already trained 2 epochs, and --epochs is 1" in err
     assert "resume with --epochs larger than 2" in err
+
+
+@pytest.fixture
+def quick_run(capsys, tmp_path):
+    """A finished one-epoch --quick run on four pairs: (its folder, the flags that made it)."""
+    shapes = write_synthetic_dataset(tmp_path / "shapes", num_train=4, num_val=2, size=64)
+    flags = ["--data", shapes, "--out", tmp_path / "run", "--quick", "--epochs", "1",
+             "--lr", "1e-3"]
+    assert run(capsys, *flags)[0] == 0
+    return tmp_path / "run", flags
+
+
+def test_resume_with_out_alone_continues_the_run_with_the_settings_it_started_with(capsys,
+                                                                                   quick_run):
+    out, _ = quick_run
+    saved = json.loads((out / "config.json").read_text())
+    code, err = run(capsys, "--resume", "--out", out, "--epochs", "2")  # no --data, no --quick
+    assert code == 0, err
+    assert [record["epoch"] for record in read_log(out)] == [1, 2]
+    resumed = json.loads((out / "config.json").read_text())
+    assert {k: v for k, v in resumed.items() if saved[k] != v} == {"epochs": 2}
+    assert resumed["lr"] == 1e-3 and resumed["image_size"] == 64  # not the defaults
+
+
+def test_resume_with_changed_settings_is_refused_and_lists_each_change(capsys, quick_run):
+    out, flags = quick_run
+    before = (out / "config.json").read_bytes()
+    code, err = run(capsys, *flags, "--epochs", "2", "--resume", "--lr", "0.01",
+                    "--lambda-l1", "5")
+    assert code == 1 and "Traceback" not in err
+    assert "lr 0.001 (now 0.01), lambda_l1 100.0 (now 5.0)." in err
+    assert "the same command without --resume, with --out NEW_FOLDER" in err
+    assert (out / "config.json").read_bytes() == before  # the run's recipe is untouched
+
+
+def test_resume_where_there_is_no_run_names_the_folder_to_give(capsys, tmp_path):
+    code, err = run(capsys, "--resume", "--out", tmp_path / "nothing_here")
+    assert code == 1
+    assert f"--resume: {tmp_path / 'nothing_here'} holds no run to continue" in err

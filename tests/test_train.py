@@ -20,7 +20,7 @@ from pix2pix.distributed import Distributed
 from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.weights.official import CheckpointError
 from pix2pix.paths import PROJECT_ROOT
-from pix2pix.step import build_pix2pix
+from pix2pix.step import Pix2Pix, build_pix2pix
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.metrics import evaluate
 from pix2pix.train import (RunFolderError, TrainingDiverged, fit, learning_rate,
@@ -106,23 +106,52 @@ def test_an_existing_run_is_never_overwritten_without_resume(shapes, run_folder)
         fit(tiny_config(shapes, run_folder, epochs=1))
 
 
-def test_resuming_with_other_network_sizes_names_them_instead_of_crashing(shapes, run_folder):
-    with pytest.raises(CheckpointError, match=r"ngf 8 \(now 16\).*--out NEW_FOLDER"):
-        fit(tiny_config(shapes, run_folder, epochs=2, ngf=16), resume=True)
+def test_resuming_with_other_settings_names_each_instead_of_crashing(run_folder):
+    changed = replace(read_config(run_folder), epochs=2, ngf=16, lr=1e-3, seed=7)
+    with pytest.raises(CheckpointError, match=r"other settings: lr 0\.0002 \(now 0\.001\), "
+                                              r"ngf 8 \(now 16\), seed 0 \(now 7\)\..*"
+                                              r"--out NEW_FOLDER"):
+        fit(changed, resume=True)
 
 
-def test_resuming_a_finished_run_says_how_to_train_longer(shapes, run_folder):
+def test_resuming_a_finished_run_says_how_to_train_longer(run_folder):
     with pytest.raises(RunFolderError, match="already trained 1 epochs.*--epochs larger than 1"):
-        fit(tiny_config(shapes, run_folder, epochs=1), resume=True)
+        fit(replace(read_config(run_folder), epochs=1), resume=True)
 
 
-def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path):
+def make_losses_nan(monkeypatch):
+    """Every training step from now on trains as usual, then reports a NaN L1."""
+    real_step = Pix2Pix.train_step
+
+    def nan_step(self, input_image, target_image):
+        losses = real_step(self, input_image, target_image)
+        return losses._replace(L1=torch.tensor(float("nan")))
+
+    monkeypatch.setattr(Pix2Pix, "train_step", nan_step)
+
+
+def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path,
+                                                                       monkeypatch):
     fit(tiny_config(shapes, tmp_path, epochs=1))
     before = (tmp_path / "checkpoint.pt").read_bytes()
-    with pytest.raises(TrainingDiverged, match="NaN"):
-        # an infinite learning rate sends the weights, then the losses, to NaN
-        fit(tiny_config(shapes, tmp_path, epochs=2, lr=float("inf")), resume=True)
+    make_losses_nan(monkeypatch)
+    with pytest.raises(TrainingDiverged) as error:
+        fit(tiny_config(shapes, tmp_path, epochs=2), resume=True)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    # resuming would meet the same NaN: the advice is a new run with a lower lr
+    assert "NaN or infinite in epoch 2, step 10" in str(error.value)
+    assert "checkpoint on disk is from epoch 1" in str(error.value)
+    assert "without --resume, with --out NEW_FOLDER, and a lower --lr (this run had 0.0002: " \
+           "try half)" in str(error.value)
+
+
+def test_a_nan_in_the_first_epoch_says_nothing_was_saved_and_not_to_resume(shapes, tmp_path,
+                                                                         monkeypatch):
+    make_losses_nan(monkeypatch)
+    with pytest.raises(TrainingDiverged, match=r"Nothing was saved: no epoch had finished\. "
+                                               r"Start the run again without --resume"):
+        fit(tiny_config(shapes, tmp_path, epochs=1))
+    assert not (tmp_path / "checkpoint.pt").exists()
 
 
 def run_script(*args, **popen):
