@@ -6,13 +6,20 @@ as one that never stopped. ``generator.pt`` is G's weights alone, a plain ``stat
 ``config.json`` the :class:`~pix2pix.config.TrainConfig` that says how to rebuild G around them.
 Every file holds only tensors and plain values and is read with ``weights_only=True``: a file
 that may come from someone else cannot run code when it is loaded. Each is written atomically.
+While a training writes into the folder, ``training.lock`` keeps a second one out.
 Used by :mod:`pix2pix.train`, ``translate.py`` and the Exercise 3 page.
 """
 
 import json
+import os
 import random
 import re
+import socket
+import threading
+import time
+import warnings
 import zipfile
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -21,6 +28,7 @@ import torch
 
 from pix2pix.config import MAY_CHANGE_ON_RESUME, TrainConfig
 from pix2pix.distributed import unwrap
+from pix2pix.errors import FixableError, FixableWarning
 from pix2pix.models import UNetGenerator
 from pix2pix.paths import atomic_write
 from pix2pix.weights.official import (ZIP_MAGIC, CheckpointError, load_state_dict_file,
@@ -29,6 +37,7 @@ from pix2pix.weights.official import (ZIP_MAGIC, CheckpointError, load_state_dic
 CHECKPOINT_NAME = "checkpoint.pt"  # everything needed to resume
 GENERATOR_NAME = "generator.pt"  # G's weights alone: a plain state_dict for inference
 CONFIG_NAME = "config.json"
+LOCK_NAME = "training.lock"  # the process id of the training writing into the folder
 # what can damage a file that atomic_save wrote, since a run killed while saving cannot
 WHY_DAMAGED = ("The run writes each file under a temporary name and renames it once complete, so "
                "a run killed while saving leaves the previous file whole: a file cut short comes "
@@ -72,6 +81,107 @@ def atomic_save(obj, path):
 def plain_state_dict(module):
     """A module's weights as contiguous CPU tensors, unwrapped from DDP."""
     return {k: v.detach().contiguous().cpu() for k, v in unwrap(module).state_dict().items()}
+
+
+class RunFolderError(FixableError):
+    """A run folder that cannot be used as asked (already a run, nothing to resume, in use ...)."""
+
+
+# -----------------------------------------------------------------------------
+# One training per run folder
+
+
+# The holder refreshes the lock's time this often. A process on another machine (a notebook on a
+# new cloud VM, the run folder on a shared drive) cannot be asked whether it still runs, so its
+# lock counts as left behind once it has gone unrefreshed for STALE_AFTER_S.
+HEARTBEAT_S = 30
+STALE_AFTER_S = 10 * HEARTBEAT_S
+
+
+@contextmanager
+def hold_run_folder(run_dir):
+    """Keep ``run_dir`` to this process while the block runs: one training per folder.
+
+    Two trainings writing into one folder would overwrite each other's checkpoints and mix
+    their log rows, and both would report success. The lock is a file created with
+    ``O_EXCL``, which the operating system lets only one process create; it holds the
+    holder's process id and machine, so a lock left behind by a training that was killed
+    (``kill -9``, a power cut, a lost cloud VM) is recognised and taken over. It is removed
+    however the block ends: finished, Ctrl+C, or an error. A folder this call made is removed
+    too if nothing was written into it.
+
+    Raises:
+        RunFolderError: another training that is still running holds the folder.
+    """
+    run_dir = Path(run_dir)
+    made = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock = run_dir / LOCK_NAME
+    take_lock(lock)
+    stop = threading.Event()
+    heartbeat = threading.Thread(target=refresh_lock, args=(lock, stop), daemon=True)
+    heartbeat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        heartbeat.join()
+        lock.unlink(missing_ok=True)
+        if made and not any(run_dir.iterdir()):
+            run_dir.rmdir()
+
+
+def refresh_lock(lock, stop):
+    """Touch ``lock`` every HEARTBEAT_S until ``stop`` is set: "still running"."""
+    while not stop.wait(HEARTBEAT_S):
+        try:
+            os.utime(lock)
+        except OSError:  # a drive that went away: the training itself will say so
+            pass
+
+
+def take_lock(lock):
+    """Create ``lock`` with this process's id, taking over one whose process has ended."""
+    for _ in range(2):  # the second try follows the removal of a dead process's lock
+        try:
+            descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            pid, host, gone = lock_holder(lock)
+            if not gone:
+                raise RunFolderError(
+                    f"{lock.parent} is in use by another training (process {pid} on {host}): "
+                    "two trainings in one folder would overwrite each other's checkpoints. "
+                    f"Wait for it to end, stop it (Ctrl+C where it runs, or kill -INT {pid}: it "
+                    "saves first), or train into another folder with --out NEW_FOLDER.") from None
+            warnings.warn(f"{lock} was left by process {pid} on {host}, which {gone}: taking "
+                          "the folder over.", FixableWarning, stacklevel=2)
+            lock.unlink(missing_ok=True)
+            continue
+        with os.fdopen(descriptor, "w") as file:
+            file.write(f"{os.getpid()} {socket.gethostname()}\n")
+        return
+    raise RunFolderError(f"{lock.parent}: another training took it at the same moment. Train "
+                         "into another folder with --out NEW_FOLDER.")
+
+
+def lock_holder(lock):
+    """(process id, machine, why it is gone) of a lock; "why" is "" while it may still run."""
+    try:
+        pid, host = lock.read_text().split()
+        pid, age = int(pid), time.time() - lock.stat().st_mtime
+    except (OSError, ValueError):  # gone meanwhile, or still being written: not ours to take
+        return "?", "?", ""
+    if host == socket.gethostname() and os.name != "nt":  # Windows has no harmless os.kill
+        try:
+            os.kill(pid, 0)  # signal 0 sends nothing: it only asks whether the process exists
+        except ProcessLookupError:
+            return pid, host, "is no longer running (killed, or the machine restarted)"
+        except PermissionError:  # it exists, and belongs to another user
+            pass
+        return pid, host, ""
+    if age > STALE_AFTER_S:
+        return pid, host, f"has not refreshed it for {age / 60:.0f} minutes"
+    return pid, host, ""
 
 
 # -----------------------------------------------------------------------------

@@ -30,9 +30,10 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, check_intact,
-                                 check_same_settings, load_for_resume, resume_fix,
-                                 save_checkpoint, save_generator, write_config)
+from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, RunFolderError,
+                                 check_intact, check_same_settings, hold_run_folder,
+                                 load_for_resume, resume_fix, save_checkpoint, save_generator,
+                                 write_config)
 from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
 from pix2pix.distributed import Distributed, StopRequest, setup_distributed, unwrap
@@ -44,10 +45,6 @@ from pix2pix.figures.training import save_loss_curves, save_sample_grid
 
 LOG_NAME = "log.jsonl"
 MILESTONE_FRACTIONS = (0.10, 0.25, 0.50, 0.75, 1.00)  # epochs 10/25/50/75/100 of 100
-
-
-class RunFolderError(FixableError):
-    """A run folder that cannot be used as asked (already a run, nothing to resume ...)."""
 
 
 class TrainingDiverged(FixableError, RuntimeError):
@@ -280,10 +277,19 @@ def fit(config, resume=False):
 
     Raises:
         RunFolderError: ``out_dir`` holds a run and ``resume`` is False; ``resume`` but no
-            checkpoint; or the run has already done ``config.epochs`` epochs.
+            checkpoint; the run has already done ``config.epochs`` epochs; or another
+            training is writing into ``out_dir``.
         TrainingDiverged: a loss became NaN; nothing was saved after it.
     """
     ranks, device = setup_distributed(config.device)
+    if not ranks.is_main:  # only rank 0 writes, so only rank 0 holds the folder
+        return fit_in_folder(config, resume, ranks, device)
+    with hold_run_folder(config.out_dir):  # one training per run folder at a time
+        return fit_in_folder(config, resume, ranks, device)
+
+
+def fit_in_folder(config, resume, ranks, device):
+    """:func:`fit`, once the run folder is this process's."""
     records = start_run(config, resume)
     torch.manual_seed(config.seed + ranks.rank)
     np.random.seed(config.seed)

@@ -1,14 +1,19 @@
 """exercise3_train.py: flags that cannot train stop with a message naming the flag, before
 anything is written; a resumed run takes its settings from its config.json and refuses flags
-that would change them; resuming a run that needs no more epochs says how to train longer."""
+that would change them; resuming a run that needs no more epochs says how to train longer; one
+training at a time writes into a run folder."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from exercises import exercise3_train
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.errors import run_script
+from pix2pix.paths import PROJECT_ROOT
 from pix2pix.train import read_log
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/conftest.py
@@ -87,3 +92,35 @@ def test_resume_where_there_is_no_run_names_the_folder_to_give(capsys, tmp_path)
     code, err = run(capsys, "--resume", "--out", tmp_path / "nothing_here")
     assert code == 1
     assert f"--resume: {tmp_path / 'nothing_here'} holds no run to continue" in err
+
+
+HOLD_FOLDER = """
+import sys, time
+from pix2pix.checkpoints import hold_run_folder
+with hold_run_folder(sys.argv[1]):
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_second_training_into_a_busy_folder_is_refused_and_a_killed_ones_lock_taken_over(
+        capsys, tmp_path):
+    shapes = write_synthetic_dataset(tmp_path / "shapes", num_train=4, num_val=2, size=64)
+    out, flags = tmp_path / "run", ["--data", shapes, "--quick", "--epochs", "1"]
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_FOLDER, str(out)], env=environment,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "holding\n"  # another process trains into out
+        code, err = run(capsys, *flags, "--out", out)
+        assert code == 1 and "Traceback" not in err
+        assert f"{out} is in use by another training (process {holder.pid} on " in err
+        assert not (out / "config.json").exists()  # the holder's run is untouched
+    finally:
+        holder.kill()  # as kill -9 would: no chance to remove its lock
+        holder.wait()
+    code, err = run(capsys, *flags, "--out", out)
+    assert code == 0, err
+    assert f"warning: {out / 'training.lock'} was left by process {holder.pid} on " in err
+    assert "which is no longer running" in err
+    assert not (out / "training.lock").exists()
