@@ -136,12 +136,16 @@ def check_finite(totals, epoch, step, lr):
 
 
 def readable(seconds):
-    """A duration as a person reads it: "40 s", "12.5 min", "3.2 h"."""
+    """A duration as a person reads it: "40 s", "12.5 min", "3.2 h", "4.5 days", "63 years"."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / (365.25 * 86400):,.0f} years"
 
 
 def preflight(run, epoch, per_step):
@@ -164,6 +168,7 @@ def run_epoch(run, epoch, first):
     bar = tqdm(run.train_loader, desc=f"epoch {epoch + 1}/{config.epochs}",
                disable=not run.ranks.is_main, dynamic_ncols=True, leave=False)
     steps, started = 0, time.perf_counter()
+    began = started
     for input_image, target_image in bar:
         input_image = input_image.to(device, non_blocking=True, memory_format=memory_format)
         target_image = target_image.to(device, non_blocking=True, memory_format=memory_format)
@@ -185,6 +190,9 @@ def run_epoch(run, epoch, first):
             break
     bar.close()
     check_finite(totals, epoch + 1, steps, config.lr)
+    # an epoch too short for the estimate after its first steps gets one at its end
+    if first and steps == len(run.train_loader) <= config.preflight_steps and run.ranks.is_main:
+        preflight(run, epoch, (time.perf_counter() - began) / steps)
     return totals, steps, steps == len(run.train_loader)
 
 

@@ -1,6 +1,7 @@
 """pix2pix.train: it learns, resumes exactly, survives Ctrl+C, stops on NaN, runs under DDP."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,8 +54,17 @@ def test_milestones_are_the_courses_epochs_scaled_to_the_run():
     assert milestone_epochs(4) == [1, 2, 3, 4]
 
 
-def test_preflight_durations_read_in_seconds_minutes_or_hours():
-    assert [readable(s) for s in (43, 750, 11_520)] == ["43 s", "12.5 min", "3.2 h"]
+def test_preflight_durations_read_in_seconds_minutes_hours_days_or_years():
+    assert [readable(s) for s in (43, 750, 11_520, 388_800, 2e9)] == [
+        "43 s", "12.5 min", "3.2 h", "4.5 days", "63 years"]
+
+
+def test_an_epoch_shorter_than_the_preflight_still_gets_a_time_estimate(shapes, tmp_path,
+                                                                        capsys):
+    # 8 pairs in batches of 4: 2 steps, fewer than the 5 the early estimate waits for
+    fit(tiny_config(shapes, tmp_path, epochs=1, train_limit=8, batch_size=4))
+    estimate = re.search(r"preflight: .* about .* per epoch \(2 steps\)", capsys.readouterr().out)
+    assert estimate, "no time estimate for a 2-step epoch"
 
 
 def test_lr_decay_is_constant_then_linear_to_zero():
