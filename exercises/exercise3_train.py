@@ -5,8 +5,8 @@ that tell you whether it is working, and keep a run alive through crashes and Ct
 
 Command (from any directory):
 
-    python exercises/exercise3_train.py --data synthetic --quick      # CPU, under a minute
-    python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 2 minutes
+    python exercises/exercise3_train.py --data synthetic --quick      # CPU, 2 minutes at most
+    python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 5 minutes
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
     python exercises/exercise3_train.py --data synthetic --quick --objective l1   # an ablation
@@ -20,9 +20,11 @@ folder (``--out``, default ``runs/exercise3_<data>``): ``log.jsonl``, ``exercise
 ``exercise3_epoch_N.png`` (sketch / generated / target at epochs 10, 25, 50, 75 and 100),
 ``checkpoint.pt`` (every epoch), ``generator.pt`` and ``config.json``.
 
-Runtime: ``--quick`` well under a minute on a laptop CPU (22 s measured on a busy 2-core machine,
-one thread). The anime set at 256x256 (14,224 pairs, batch 4: 3,556 steps per epoch) needs a GPU;
-the preflight line prints the projected time per epoch on yours.
+Runtime: ``--quick`` (160 steps) takes about half a minute on a laptop CPU and two minutes at
+most on a busy one (15 to 78 s measured on a shared 2-core machine, with and without other work;
+``benchmarks/bench_quick_run.py`` measures yours); ``--epochs 60`` about 5 minutes. The anime
+set at 256x256 (14,224 pairs, batch 4: 3,556 steps per epoch) needs a GPU; the preflight line
+prints the projected time per epoch on yours.
 
 Using the trained generator afterwards: ``pix2pix.checkpoints.load_trained_generator(RUN_FOLDER)``
 rebuilds G from the run's ``config.json`` and loads ``generator.pt`` strictly.
@@ -53,6 +55,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import torch
+
 from pix2pix.checkpoints import CONFIG_NAME, read_config
 from pix2pix.config import GENERATORS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import SPLITS, pair_folders
@@ -73,8 +77,13 @@ DEFAULTS = TrainConfig()
 # loader processes: one core stays with the training loop; more processes than cores only
 # slow a laptop down, and a GPU near 1,500 images/s needs about eight (docs/performance.rst)
 WORKERS = min(8, max(1, (os.cpu_count() or 2) - 1))
-# --quick: a tiny subset at 64x64 with narrow networks, so a laptop (or a test) finishes in a minute
+# --quick: a tiny subset at 64x64 with narrow networks, 160 steps, so a laptop (or a test)
+# finishes in half a minute, two at most when busy
 QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, train_limit=160, val_limit=16)
+# Runs this small train on one CPU thread: their layers are too small to share out, and on a busy
+# machine a thread that loses its core stalls the others at every layer (a loaded 2-core machine:
+# 0.15 s per step on one thread, 0.85 s on two; benchmarks/bench_quick_run.py measures yours).
+SMALL_RUN_THREADS = 1
 SYNTHETIC_PAIRS = (400, 40)  # train, val
 
 
@@ -107,7 +116,7 @@ def find_data(data, image_size):
 # ## 2. The run's settings
 #
 # The flags become a `TrainConfig`, which checks every setting before any data is read.
-# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, 4 epochs.
+# `--quick` shrinks the run to half a minute on a CPU: 64x64, narrow networks, 4 epochs.
 
 # %%
 def parse_args(argv=None):
@@ -209,6 +218,8 @@ def main(argv=None):
     args = parse_args(argv)
     device = pick_device(args.device)  # a wrong --device stops before any data is drawn
     config = make_config(args)  # fit() picks the same device from config.device
+    if device.type == "cpu" and config.image_size <= QUICK["image_size"]:
+        torch.set_num_threads(SMALL_RUN_THREADS)
     is_main = os.environ.get("RANK", "0") == "0"  # under torchrun, one process talks
     if is_main:
         print(f"data: {config.data_root}\nrun folder: {config.out_dir}\ndevice: {device}\n"
