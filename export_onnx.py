@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from pix2pix.errors import FixableError, run_script
-from pix2pix.paths import FACADES_CHECKPOINT, atomic_write
+from pix2pix.paths import FACADES_CHECKPOINT, atomic_write, check_writable
 from pix2pix.weights.model_files import load_generator
 from pix2pix.weights.onnx_export import FP32_TOLERANCE, HALF_TOLERANCE, export_verified
 
@@ -76,6 +76,7 @@ def check_out(out, force):
                            f"{out / 'model.onnx'}")
     if out.exists() and not force:
         raise FixableError(f"{out} exists. Add --force to replace it, or choose another --out.")
+    check_writable(out.parent)  # under a file, or a read-only disk
 
 
 def write(data, out, half):

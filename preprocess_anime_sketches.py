@@ -19,6 +19,7 @@ skipped. ``--download`` needs a Kaggle API token (see the message it prints when
 
 import argparse
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -26,8 +27,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pix2pix.datasets.anime import (IMAGE_SIZE, KAGGLE_URL, PROCESSED_DIR, RAW_DIR,
-                                    download_from_kaggle, list_jobs, process_job, verify_processed)
+                                    download_from_kaggle, ignore_ctrl_c, list_jobs, process_job,
+                                    verify_processed)
 from pix2pix.errors import FixableError, run_script
+from pix2pix.paths import check_writable
 
 
 def parse_args(argv=None):
@@ -70,6 +73,7 @@ def main(argv=None):
     if args.verify:
         verify(args.out, args.size)
         return
+    check_writable(args.out)  # before a download of minutes, not after it
     if args.download:
         print(f"downloading {KAGGLE_URL} into {args.raw} ...")
         download_from_kaggle(args.raw)
@@ -79,19 +83,37 @@ def main(argv=None):
                            f"PNGs).\nDownload it with: python preprocess_anime_sketches.py "
                            f"--download\nor by hand from {KAGGLE_URL} and unzip it into {args.raw}")
 
-    work = partial(process_job, size=args.size)
     counts = {"written": 0, "skipped": 0, "unreadable": 0, "wrong size": 0}
     problems = []
+    stopped = split_all(jobs, args, counts, problems)
+    for problem in problems:
+        print(problem)
+    print(", ".join(f"{count} {status}" for status, count in counts.items()) + f" -> {args.out}")
+    if stopped:
+        print("stopped by Ctrl+C: every pair written is complete and kept. Run the same command "
+              "again to continue: it skips them.")
+        return 130  # the shell's code for "stopped by Ctrl+C"
+
+
+def split_all(jobs, args, counts, problems):
+    """Split every job on all cores, counting outcomes; returns True when Ctrl+C stopped it."""
     # each file is independent: one process per core, results streamed in order to the bar
-    with ProcessPoolExecutor(max_workers=max(1, args.workers)) as pool:
-        results = pool.map(work, jobs, chunksize=32)
+    pool = ProcessPoolExecutor(max_workers=max(1, args.workers), initializer=ignore_ctrl_c)
+    try:
+        results = pool.map(partial(process_job, size=args.size), jobs, chunksize=32)
         for status, message in tqdm(results, total=len(jobs), desc="splitting pairs"):
             counts[status] += 1
             if message:
                 problems.append(f"{status}: {message}")
-    for problem in problems:
-        print(problem)
-    print(", ".join(f"{count} {status}" for status, count in counts.items()) + f" -> {args.out}")
+    except KeyboardInterrupt:
+        # the files not started are cancelled; the workers finish the ones in hand, and a second
+        # Ctrl+C meanwhile must not interrupt the wait with a traceback
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        pool.shutdown(cancel_futures=True)
+        signal.signal(signal.SIGINT, previous)
+        return True
+    pool.shutdown()
+    return False
 
 
 if __name__ == "__main__":

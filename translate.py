@@ -484,6 +484,7 @@ def main(argv=None):
     device = pick_device(args.device)
     model = load_model(args.model, device)
     check_writable(args.out, "--out")  # before any work, not after it
+    args.out.mkdir(parents=True, exist_ok=True)
     print(f"{args.model}: {model.info.describe()}, {args.mode} mode")
     if args.evaluate:
         return evaluate_folder(args.evaluate, model, args)

@@ -30,7 +30,8 @@ from pix2pix.figures.grids import save_image_grid
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.inference import translate
 from pix2pix.weights.official import create_facades_generator
-from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR, distinct_stems
+from pix2pix.paths import (FACADES_CHECKPOINT, PROJECT_ROOT, SAMPLE_FACADES_DIR, check_writable,
+                           distinct_stems)
 
 # %%
 # -----------------------------------------------------------------------------
@@ -140,6 +141,7 @@ def main(argv=None):
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     paths = args.labels[:2] if args.quick else args.labels
     device = pick_device(args.device)
+    check_writable(args.out)  # before the work, not after it
 
     labels = read_labels(paths)  # a bad label stops here, before the 218 MB load
     # the official weights, loaded strictly and weights-only (see the Concepts page)

@@ -38,7 +38,7 @@ from pix2pix.figures.grids import save_image_grid
 from pix2pix.images import to_batch, to_uint8
 from pix2pix.inference import translate
 from pix2pix.weights.official import create_facades_generator
-from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT
+from pix2pix.paths import FACADES_CHECKPOINT, PROJECT_ROOT, check_writable
 
 # %%
 # -----------------------------------------------------------------------------
@@ -283,6 +283,7 @@ def main(argv=None):
     if "consistency" in names and args.runs < 2:
         parser.error("--runs must be at least 2 to measure a spread.")
     device = pick_device(args.device)
+    check_writable(args.out)  # before the work, not after it
     label = check_own_label(args.label) if args.label is not None else None
 
     print(f"loading {args.checkpoint} ...", flush=True)

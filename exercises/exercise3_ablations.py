@@ -44,7 +44,7 @@ from matplotlib.figure import Figure
 
 from pix2pix.datasets.ambiguous import undecided_area, write_ambiguous_dataset
 from pix2pix.datasets.openmoji import read_manifest, write_openmoji_dataset
-from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_networks,
+from pix2pix.checkpoints import (CHECKPOINT_NAME, CONFIG_NAME, check_same_settings,
                                  load_trained_generator)
 from pix2pix.config import TrainConfig
 from pix2pix.data import PairedDataset
@@ -53,7 +53,7 @@ from pix2pix.figures.grids import save_figure, save_image_grid
 from pix2pix.images import to_uint8
 from pix2pix.metrics import (colour_histogram_intersection, distance_metrics, eval_translate,
                              sharpness)
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.paths import PROJECT_ROOT, check_writable
 from pix2pix.train import fit, read_log
 from pix2pix.figures.training import LN_2
 
@@ -114,7 +114,7 @@ def train_variant(name, data_root, out, run, workers):
     epochs = run["epochs"]
     started = run_dir / CONFIG_NAME
     if started.exists():
-        check_same_networks(run_dir, config)  # another variant's folder: stop, name the fix
+        check_same_settings(run_dir, config)  # another variant's folder: stop, name the fix
     log = read_log(run_dir)
     if log and log[-1]["epoch"] >= epochs:
         print(f"{name}: already trained in {run_dir}, measuring it again")
@@ -315,6 +315,7 @@ def main(argv=None):
     args = parse_args(argv)
     args.out = args.out or (OUT.with_name("ablations_openmoji") if args.data == "openmoji"
                             else OUT)
+    check_writable(args.out)
     data_root, run, inputs, targets, inside, rows, inside_name = prepare(args)
     studies = ["objective"] if args.quick else list(STUDIES)
     names = list(dict.fromkeys(name for study in studies for name in STUDIES[study]))

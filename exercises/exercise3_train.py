@@ -5,15 +5,16 @@ that tell you whether it is working, and keep a run alive through crashes and Ct
 
 Command (from any directory):
 
-    python exercises/exercise3_train.py --data synthetic --quick      # CPU, under a minute
+    python exercises/exercise3_train.py --data synthetic --quick      # CPU, 2 minutes at most
     python exercises/exercise3_train.py --data openmoji --quick       # real drawings, a minute
     python exercises/exercise3_train.py --data openmoji --image-size 128 --ngf 16 --ndf 16 \
         --batch-size 16 --epochs 25                                   # a laptop run, 21 minutes
-    python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 2 minutes
+    python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 5 minutes
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
     python exercises/exercise3_train.py --data synthetic --quick --objective l1   # an ablation
     python exercises/exercise3_train.py --data datasets/facades --direction BtoA   # your pairs
+    python exercises/exercise3_train.py --resume --out runs/exercise3_synthetic_quick --epochs 8
 
 ``--data anime`` needs ``python preprocess_anime_sketches.py --download`` first. ``--data
 openmoji`` needs nothing more than ``pip install -r requirements.txt``: its pairs (OpenMoji's
@@ -27,8 +28,10 @@ folder (``--out``, default ``runs/exercise3_<data>``): ``log.jsonl``, ``exercise
 ``exercise3_epoch_N.png`` (sketch / generated / target at epochs 10, 25, 50, 75 and 100),
 ``checkpoint.pt`` (every epoch), ``generator.pt`` and ``config.json``.
 
-Runtime: ``--quick`` well under a minute on a laptop CPU (22 s measured on a busy 2-core machine,
-one thread). ``--data openmoji --quick`` trains 2 epochs over all 3,711 training pairs at 64x64
+Runtime: ``--quick`` (160 steps) takes about half a minute on a laptop CPU and two minutes at
+most on a busy one (15 to 78 s measured on a shared 2-core machine, with and without other work;
+``benchmarks/bench_quick_run.py`` measures yours); ``--epochs 60`` about 5 minutes.
+``--data openmoji --quick`` trains 2 epochs over all 3,711 training pairs at 64x64
 (batch 16, ngf and ndf 16): 44 s on an idle 2-core CPU, rendering the set (9 s) included. The
 laptop run above: 51 s an epoch on the same CPU at 128x128, 21 minutes for 25 epochs. Other
 programs busy on the same cores can make either several times slower. The anime set at 256x256
@@ -65,6 +68,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import torch
+
+from pix2pix.checkpoints import CONFIG_NAME, read_config
 from pix2pix.config import DIRECTIONS, GENERATORS, IMAGE_CHANNELS, NORMS, OBJECTIVES, TrainConfig
 from pix2pix.data import describe, find_pairs
 from pix2pix.datasets.anime import PROCESSED_DIR
@@ -73,7 +79,7 @@ from pix2pix.datasets.synthetic import SYNTHETIC_DIR, write_synthetic_dataset
 from pix2pix.distributed import setup_distributed
 from pix2pix.errors import FixableError, run_script
 from pix2pix.models import PATCH_SIZES
-from pix2pix.paths import PROJECT_ROOT
+from pix2pix.paths import PROJECT_ROOT, check_writable
 from pix2pix.train import fit, milestone_epochs, readable
 
 # %%
@@ -92,6 +98,10 @@ QUICK = dict(epochs=4, image_size=64, ngf=16, ndf=16, patch_size=16, train_limit
 # --quick on OpenMoji: every training drawing (the first 160 by name are all keycaps and arrows),
 # in batches of 16, which a CPU runs twice as fast per image as batches of 4; under 2 minutes
 QUICK_OPENMOJI = dict(QUICK, epochs=2, batch_size=16, train_limit=None, val_limit=None)
+# Runs this small train on one CPU thread: their layers are too small to share out, and on a busy
+# machine a thread that loses its core stalls the others at every layer (a loaded 2-core machine:
+# 0.15 s per step on one thread, 0.85 s on two; benchmarks/bench_quick_run.py measures yours).
+SMALL_RUN_THREADS = 1
 SYNTHETIC_PAIRS = (400, 40)  # train, val
 OPENMOJI_SAMPLES = 8  # held-out drawings in the grids, one category after another
 IMAGE_SIZES = (64, 128, 256, 512)  # the U-Net halves each down to 1x1: 6 to 9 levels
@@ -135,10 +145,11 @@ def rendered_openmoji(image_size):
 NAMED_DATA = {"anime": prepared_anime, "openmoji": rendered_openmoji, "synthetic": draw_synthetic}
 
 
-def find_data(args, image_size):
-    """The pairs to train on, read as the flags say: a named set or a folder in any layout."""
-    root = NAMED_DATA[args.data](image_size) if args.data in NAMED_DATA else Path(args.data)
-    return find_pairs(root, args.direction, args.input_nc, args.output_nc, args.load_size)
+def find_data(data, config, input_nc=None, output_nc=None):
+    """The pairs to train on, read as the run's settings say: a named set or a folder in any
+    layout; the channels as given, or as the files store them when None."""
+    root = NAMED_DATA[data](config.image_size) if data in NAMED_DATA else Path(data)
+    return find_pairs(root, config.direction, input_nc, output_nc, config.load_size)
 
 
 # %% [markdown]
@@ -146,18 +157,18 @@ def find_data(args, image_size):
 # ## 2. The run's settings
 #
 # The flags become a `TrainConfig`, which checks every setting before any data is read.
-# `--quick` shrinks the run to a minute on a CPU: 64x64, narrow networks, a 16x16 PatchGAN,
+# `--quick` shrinks the run to half a minute on a CPU: 64x64, narrow networks, a 16x16 PatchGAN,
 # 4 epochs.
 
 # %%
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description="Exercise 3: train pix2pix from scratch.")
-    parser.add_argument("--data", default="anime",
+    parser.add_argument("--data", default=None,
                         help="'anime' (anime_processed/), 'openmoji' (OpenMoji's drawings) or "
                              "'synthetic' (shapes), both drawn on first use, or a folder of pairs: "
                              "{train,val}/{sketches,colors}/, {train,val}/ of A|B side by side, "
-                             "or A/ and B/ (default: anime)")
-    parser.add_argument("--direction", choices=DIRECTIONS, default=DEFAULTS.direction,
+                             "or A/ and B/ (default: anime; with --resume, the run's)")
+    parser.add_argument("--direction", choices=DIRECTIONS, default=None,
                         help="AtoB: G reads A (sketches/, the left half, A/) and draws B; BtoA "
                              "the other way: facades' label -> photo is BtoA "
                              f"(default: {DEFAULTS.direction})")
@@ -182,19 +193,18 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=None,
                         help=f"pairs per step and process (default: {DEFAULTS.batch_size}; "
                              f"quick on openmoji: {QUICK_OPENMOJI['batch_size']})")
-    parser.add_argument("--lr", type=float, default=DEFAULTS.lr,
+    parser.add_argument("--lr", type=float, default=None,
                         help=f"Adam learning rate (default: {DEFAULTS.lr})")
-    parser.add_argument("--lambda-l1", type=float, default=DEFAULTS.lambda_l1,
+    parser.add_argument("--lambda-l1", type=float, default=None,
                         help=f"weight of the L1 term (default: {DEFAULTS.lambda_l1:g})")
-    parser.add_argument("--lr-decay", action=argparse.BooleanOptionalAction,
-                        default=DEFAULTS.lr_decay,
+    parser.add_argument("--lr-decay", action=argparse.BooleanOptionalAction, default=None,
                         help="the official schedule: constant for the first half of the epochs, "
                              "then linear to 0; --no-lr-decay keeps it constant (default: on)")
-    parser.add_argument("--objective", choices=OBJECTIVES, default=DEFAULTS.objective,
+    parser.add_argument("--objective", choices=OBJECTIVES, default=None,
                         help="what G minimises (paper, table 1): l1 alone, the conditional GAN "
                              "alone, both, or with an unconditional D "
                              f"(default: {DEFAULTS.objective})")
-    parser.add_argument("--generator", choices=GENERATORS, default=DEFAULTS.generator,
+    parser.add_argument("--generator", choices=GENERATORS, default=None,
                         help=f"U-Net, or the same network without skips (paper, figure 5) "
                              f"(default: {DEFAULTS.generator})")
     parser.add_argument("--patch", type=int, choices=PATCH_SIZES, default=None,
@@ -206,15 +216,17 @@ def parse_args(argv=None):
     parser.add_argument("--ndf", type=int, default=None,
                         help=f"discriminator width (default: {DEFAULTS.ndf}; quick: "
                              f"{QUICK['ndf']})")
-    parser.add_argument("--norm", default=DEFAULTS.norm, choices=NORMS,
+    parser.add_argument("--norm", default=None, choices=NORMS,
                         help=f"normalisation in G and D (default: {DEFAULTS.norm})")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out")
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"random seed (default: {DEFAULTS.seed})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out, with the settings in its config.json")
     parser.add_argument("--out", type=Path, default=None,
                         help="run folder (default: runs/exercise3_<data>, _quick with --quick)")
+    # the machine: these may differ when a run is resumed elsewhere
     parser.add_argument("--device", default=DEFAULTS.device,
                         help="auto, cpu, cuda, cuda:1 or mps (default: auto)")
-    parser.add_argument("--seed", type=int, default=DEFAULTS.seed,
-                        help=f"random seed (default: {DEFAULTS.seed})")
     parser.add_argument("--workers", type=int, default=WORKERS,
                         help=f"DataLoader worker processes (default: {WORKERS}: one per core "
                              "but one, up to 8)")
@@ -225,30 +237,45 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+# each flag that sets a TrainConfig field, by the name argparse gives it
+SETTING_FLAGS = dict(epochs="epochs", batch_size="batch_size", lr="lr", lambda_l1="lambda_l1",
+                     lr_decay="lr_decay", objective="objective", generator="generator",
+                     patch="patch_size", ngf="ngf", ndf="ndf", norm="norm", seed="seed",
+                     image_size="image_size", load_size="load_size", direction="direction")
+
+
 def make_config(args):
     """The TrainConfig of the flags (the paper's settings, or --quick's, plus what was given)
-    and the pairs it trains on, as :func:`pix2pix.data.find_pairs` found them."""
-    sizes = {}
-    if args.quick:
-        sizes = dict(QUICK_OPENMOJI if args.data == "openmoji" else QUICK)
-    flags = dict(epochs=args.epochs, batch_size=args.batch_size, image_size=args.image_size,
-                 ngf=args.ngf, ndf=args.ndf, patch_size=args.patch)
-    sizes.update({name: value for name, value in flags.items() if value is not None})
-    data_name = args.data if args.data in NAMED_DATA else Path(args.data).name
-    run_name = f"exercise3_{data_name}" + ("_quick" if args.quick else "")
-    out = args.out or PROJECT_ROOT / "runs" / run_name
-    settings = dict(out_dir=str(out), lr=args.lr,
-                    lambda_l1=args.lambda_l1, lr_decay=args.lr_decay, norm=args.norm,
-                    objective=args.objective, generator=args.generator,
-                    workers=args.workers, cache=args.cache,
-                    seed=args.seed, device=args.device, direction=args.direction,
-                    load_size=args.load_size, **sizes)
-    config = TrainConfig(**settings)  # checks every setting before any data is drawn
-    pairs = find_data(args, config.image_size)
+    and the pairs it trains on, as :func:`pix2pix.data.find_pairs` found them.
+
+    With ``--resume`` the run's own ``config.json`` stands in for the defaults, so no flag needs
+    typing again; a flag given that changes a setting is refused when the run starts
+    (:func:`pix2pix.checkpoints.check_same_settings`).
+    """
+    data_name = Path(args.data or "anime").name
+    out = args.out or PROJECT_ROOT / "runs" / (f"exercise3_{data_name}" +
+                                               ("_quick" if args.quick else ""))
+    if args.resume and not (out / CONFIG_NAME).is_file():
+        raise FixableError(f"--resume: {out} holds no run to continue (no {CONFIG_NAME}). Give "
+                           "the run's folder, e.g. --out runs/exercise3_synthetic_quick, or "
+                           "drop --resume to start a new run.")
+    start = read_config(out) if args.resume else TrainConfig()
+    quick = dict(QUICK_OPENMOJI if args.data == "openmoji" else QUICK) if args.quick else {}
+    if args.resume:
+        quick.pop("epochs", None)  # a resumed quick run keeps its own epochs
+    given = {field: getattr(args, flag) for flag, field in SETTING_FLAGS.items()
+             if getattr(args, flag) is not None}
+    config = replace(start, **{**quick, **given}, out_dir=str(out), workers=args.workers,
+                     cache=args.cache, device=args.device)  # checks every setting
+    check_writable(config.out_dir)  # a run folder under a file, or on a read-only disk
+    data = args.data or ("anime" if not args.resume else config.data_root)
+    # the channels as given; on --resume as the run read them; else as the files store them
+    input_nc, output_nc = ((config.input_nc, config.output_nc) if args.resume else (None, None))
+    pairs = find_data(data, config, args.input_nc or input_nc, args.output_nc or output_nc)
     # config.json keeps the channels, found in the files or given, for resume and translate.py
-    config = replace(config, data_root=str(pairs.root), input_nc=pairs.input_nc,
+    config = replace(config, data_root=str(pairs.root.resolve()), input_nc=pairs.input_nc,
                      output_nc=pairs.output_nc)
-    if args.data == "openmoji":  # the grids show faces, animals, food ..., not the first keycaps
+    if data == "openmoji":  # the grids show faces, animals, food ..., not the first keycaps
         config = replace(config, num_samples=OPENMOJI_SAMPLES,
                          sample_names=tuple(held_out_sample(pairs.root, OPENMOJI_SAMPLES)))
     return config, pairs
@@ -271,6 +298,8 @@ def main(argv=None):
     # --device stops before any data is drawn
     ranks, device = setup_distributed(args.device)
     config, pairs = make_config(args)
+    if device.type == "cpu" and config.image_size <= QUICK["image_size"]:
+        torch.set_num_threads(SMALL_RUN_THREADS)
     is_main = ranks.is_main  # under torchrun, one process talks
     if is_main:
         print(f"data: {describe(pairs, config.image_size)}\nrun folder: {config.out_dir}\n"

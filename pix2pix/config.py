@@ -14,10 +14,12 @@ from pix2pix.errors import FixableError
 from pix2pix.losses import LAMBDA_L1
 from pix2pix.models import PATCH_SIZES, DiscriminatorConfig, GeneratorConfig
 
-# settings that decide the networks (the weights' shapes) and what they learn: a resumed run
-# must keep them
-ARCHITECTURE = ("image_size", "ngf", "ndf", "norm", "objective", "generator", "patch_size",
-                "direction", "input_nc", "output_nc")
+# What a resumed run may change: how long it trains, and where and how fast it runs. Every other
+# setting changes what is learnt (the networks, the optimizer, the loss, the subset, the seed),
+# so a resumed run keeps the one it started with (pix2pix.checkpoints.check_same_settings). The
+# folders may move: a run folder or a data set copied to another disk is the same run.
+MAY_CHANGE_ON_RESUME = ("epochs", "data_root", "out_dir", "workers", "device", "cache",
+                        "log_every", "preflight_steps", "num_samples", "sample_names")
 # The paper's objectives (section 4.2, table 1): L1 alone, the conditional GAN alone, both; and
 # the unconditional GAN, whose D never sees the input. "l1" trains no discriminator at all.
 OBJECTIVES = ("l1", "cgan", "l1+cgan", "gan", "l1+gan")
@@ -69,14 +71,20 @@ class TrainConfig:
     preflight_steps: int = 5
 
     def __post_init__(self):
+        self.sample_names = tuple(self.sample_names)  # config.json stores a list
         checks = [
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
             (self.ngf >= 1 and self.ndf >= 1,
              f"--ngf and --ndf must be at least 1 (the paper: 64), got {self.ngf}, {self.ndf}"),
-            (self.lr > 0, f"--lr must be positive (the paper: 2e-4), got {self.lr}"),
-            (self.lambda_l1 >= 0,
-             f"--lambda-l1 must be 0 or more (the paper: 100), got {self.lambda_l1}"),
+            # NaN fails every comparison; infinity passes "> 0" and makes every weight NaN
+            (math.isfinite(self.lr) and self.lr > 0,
+             f"--lr must be a positive number (the paper: 2e-4), got {self.lr}"),
+            (math.isfinite(self.lambda_l1) and self.lambda_l1 >= 0,
+             f"--lambda-l1 must be a number, 0 or more (the paper: 100), got {self.lambda_l1}"),
+            (self.objective != "l1" or self.lambda_l1 > 0,
+             "--objective l1 with --lambda-l1 0 trains on nothing: L1 is its only term. Give "
+             "--lambda-l1 above 0 (the paper: 100), or --objective cgan for the GAN alone"),
             (self.workers >= 0, f"--workers must be 0 or more, got {self.workers}"),
             (self.norm in NORMS,
              f"--norm must be batch, instance or none, got {self.norm!r}"),

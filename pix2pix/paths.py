@@ -29,6 +29,42 @@ def this_checkout_environment():
     return {**os.environ, "PYTHONPATH": path}
 
 
+class OutputPathError(FixableError, OSError):
+    """A place where a script's results cannot be written; the message names the fix."""
+
+
+def check_writable(folder, flag="--out"):
+    """Stop before the work, not after it, when nothing can be written into ``folder``.
+
+    A script that translates, exports or trains for minutes and only then finds that its output
+    folder lies under a file, or on a read-only disk, has wasted those minutes. This checks the
+    nearest folder that exists (``folder`` itself, or the parent that would hold it) by creating
+    and deleting a nameless file there, so nothing is left behind, not even an empty folder.
+
+    Args:
+        folder: where the results will go; it need not exist yet.
+        flag: the command-line flag that chose it, for the message.
+
+    Raises:
+        OutputPathError: a file stands where a folder must be, or the folder refuses writes.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputPathError(
+            f"{flag} {folder}: {existing} is a file, so no folder can be made there. Give a "
+            f"folder that is not inside a file, e.g. {flag} {existing.parent / 'outputs'}")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise OutputPathError(
+            f"{flag} {folder}: cannot write into {existing} ({error.strerror or error}). Give a "
+            f"folder you can write to, e.g. {flag} {Path.home() / 'pix2pix_outputs'}") from None
+
+
 @contextmanager
 def atomic_write(path):
     """Write a file under a temporary name, then rename it: readers see the old file or the new.
@@ -73,36 +109,3 @@ def distinct_stems(paths):
              for path, stem in zip(paths, stems)]
     return [f"{stem}_{stems[:i].count(stem) + 1}" if stems.count(stem) > 1 else stem
             for i, stem in enumerate(stems)]
-
-
-class OutputError(FixableError):
-    """A place for results that cannot take them; the message names the place and the fix."""
-
-
-def check_writable(folder, flag="--out"):
-    """Make ``folder`` if it is missing and prove that it takes a new file, before any work.
-
-    A script that finds out only when it saves loses the minutes it worked; checking first
-    loses nothing. Catches a path under an existing file (``--out notes.txt/photos``), a file
-    where the folder should be, a read-only disk and a folder without write permission.
-
-    Args:
-        folder: where the results will go.
-        flag: the option that named it, for the message ("--out", "--output").
-
-    Raises:
-        OutputError: the folder cannot be made or written; the message says why and the fix.
-    """
-    folder = Path(folder)
-    existing = next((path for path in (folder, *folder.parents) if path.exists()), None)
-    if existing is not None and not existing.is_dir():
-        where = "is" if existing == folder else f"lies under {existing}, which is"
-        raise OutputError(f"{flag} {folder} {where} a file, not a folder.",
-                          fix=f"Give a folder with {flag} DIR.")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise OutputError(f"Cannot write to {folder} ({error.strerror or error}).",
-                          fix=f"Give a folder you can write to with {flag} DIR.") from None

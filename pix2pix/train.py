@@ -32,8 +32,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, check_same_networks,
-                                 load_for_resume, save_checkpoint, save_generator, write_config)
+from pix2pix.checkpoints import (CHECKPOINT_NAME, GENERATOR_NAME, RunFolderError,
+                                 check_intact, check_same_settings, hold_run_folder,
+                                 load_for_resume, resume_fix, save_checkpoint, save_generator,
+                                 write_config)
 from pix2pix.config import TrainConfig
 from pix2pix.data import make_loaders
 from pix2pix.device import memory_format, pick_precision
@@ -47,10 +49,6 @@ from pix2pix.figures.training import save_loss_curves, save_sample_grid
 
 LOG_NAME = "log.jsonl"
 MILESTONE_FRACTIONS = (0.10, 0.25, 0.50, 0.75, 1.00)  # epochs 10/25/50/75/100 of 100
-
-
-class RunFolderError(FixableError):
-    """A run folder that cannot be used as asked (already a run, nothing to resume ...)."""
 
 
 class TrainingDiverged(FixableError, RuntimeError):
@@ -158,23 +156,40 @@ class FitResult(NamedTuple):
     records: list  # the log's rows written by this call
 
 
-def check_finite(totals, epoch, step):
-    """Stop the run, before anything is saved, if a loss is NaN or infinite."""
+def check_finite(totals, epoch, step, lr):
+    """Stop the run, before anything is saved, if a loss is NaN or infinite.
+
+    Resuming would not help: a resumed run keeps its settings and its random state, and meets
+    the same NaN again. The fix is a new run with other settings.
+    """
     values = totals.tolist()
-    if not all(math.isfinite(v) for v in values):
-        raise TrainingDiverged(
-            f"a loss became NaN or infinite in epoch {epoch}, step {step} "
-            f"(loss_D, loss_G_GAN, loss_G_L1 sums: {values}). The checkpoint on disk is from "
-            "before this epoch. Resume with --resume and a lower --lr, or check the data.")
+    if all(math.isfinite(v) for v in values):
+        return
+    if epoch == 1:
+        saved = ("Nothing was saved: no epoch had finished. Start the run again without "
+                 "--resume (the same --out is fine)")
+    else:
+        saved = (f"The checkpoint on disk is from epoch {epoch - 1}, before it went wrong, and "
+                 "the generator_epoch_N.pt files stay usable. Start a new run without --resume, "
+                 "with --out NEW_FOLDER")
+    raise TrainingDiverged(
+        f"a loss became NaN or infinite in epoch {epoch}, step {step} (loss_D, loss_G_GAN, "
+        f"loss_G_L1 sums: {values}). {saved}, and a lower --lr (this run had {lr:g}: try "
+        "half). If it comes back at once, check the data (python "
+        "preprocess_anime_sketches.py --verify).")
 
 
 def readable(seconds):
-    """A duration as a person reads it: "40 s", "12.5 min", "3.2 h"."""
+    """A duration as a person reads it: "40 s", "12.5 min", "3.2 h", "4.5 days", "63 years"."""
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    if seconds < 365 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    return f"{seconds / (365.25 * 86400):,.0f} years"
 
 
 def preflight(run, epoch, per_step):
@@ -197,6 +212,7 @@ def run_epoch(run, epoch, first):
     bar = tqdm(run.train_loader, desc=f"epoch {epoch + 1}/{config.epochs}",
                disable=not run.ranks.is_main, dynamic_ncols=True, leave=False)
     steps, started = 0, time.perf_counter()
+    began = started
     for input_image, target_image in bar:
         input_image = input_image.to(device, non_blocking=True, memory_format=layout)
         target_image = target_image.to(device, non_blocking=True, memory_format=layout)
@@ -205,7 +221,7 @@ def run_epoch(run, epoch, first):
         if steps == 1:
             started = time.perf_counter()  # step 1 pays for cuDNN autotuning: time from here
         if steps % config.log_every == 0 or steps == len(run.train_loader):
-            check_finite(totals, epoch + 1, steps)
+            check_finite(totals, epoch + 1, steps, config.lr)
             means = dict(zip(StepLosses._fields, (totals / steps).tolist()))
             if run.pix2pix.discriminator is None:  # the L1-only objective
                 means = {"loss_G_L1": means["loss_G_L1"]}
@@ -217,7 +233,10 @@ def run_epoch(run, epoch, first):
                 run.stop.agreed(run.ranks, device):
             break
     bar.close()
-    check_finite(totals, epoch + 1, steps)
+    check_finite(totals, epoch + 1, steps, config.lr)
+    # an epoch too short for the estimate after its first steps gets one at its end
+    if first and steps == len(run.train_loader) <= config.preflight_steps and run.ranks.is_main:
+        preflight(run, epoch, (time.perf_counter() - began) / steps)
     return totals, steps, steps == len(run.train_loader)
 
 
@@ -271,7 +290,8 @@ def start_run(config, resume):
                              "drop --resume to start a new run there.")
     if not resume:
         return []
-    check_same_networks(out_dir, config)
+    check_intact(checkpoint_path, resume_fix(out_dir))  # before the networks and data are built
+    check_same_settings(out_dir, config)
     return read_log(out_dir)
 
 
@@ -311,10 +331,19 @@ def fit(config, resume=False, placement=None):
 
     Raises:
         RunFolderError: ``out_dir`` holds a run and ``resume`` is False; ``resume`` but no
-            checkpoint; or the run has already done ``config.epochs`` epochs.
+            checkpoint; the run has already done ``config.epochs`` epochs; or another
+            training is writing into ``out_dir``.
         TrainingDiverged: a loss became NaN; nothing was saved after it.
     """
     ranks, device = placement or setup_distributed(config.device)
+    if not ranks.is_main:  # only rank 0 writes, so only rank 0 holds the folder
+        return fit_in_folder(config, resume, ranks, device)
+    with hold_run_folder(config.out_dir):  # one training per run folder at a time
+        return fit_in_folder(config, resume, ranks, device)
+
+
+def fit_in_folder(config, resume, ranks, device):
+    """:func:`fit`, once the run folder is this process's."""
     records = start_run(config, resume)
     torch.manual_seed(config.seed + ranks.rank)
     np.random.seed(config.seed)

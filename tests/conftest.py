@@ -1,5 +1,8 @@
 """Shared fixtures: tests run on the CPU with fixed seeds."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -63,3 +66,27 @@ def drawn(monkeypatch):
     for module in (pix2pix.figures.grids, pix2pix.figures.training, pix2pix.figures.diagrams):
         monkeypatch.setattr(module, "save_figure", keep)
     return figures
+
+
+def refuses_writes(folder):
+    """Whether creating a file in ``folder`` fails, as it does on a read-only disk."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return False
+    except OSError:
+        return True
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder that refuses new files: a chmod 555 folder, or, for root (whom no mode stops),
+    /sys, which a container mounts read-only and where no one may create a file."""
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if not refuses_writes(folder):
+        folder = Path("/sys")
+        if not (folder.is_dir() and refuses_writes(folder)):
+            pytest.skip("no folder refuses writes here: running as root, /sys writable")
+    yield folder
+    (tmp_path / "read_only").chmod(0o755)  # so that pytest can delete tmp_path

@@ -1,7 +1,10 @@
 """pix2pix.datasets.anime and preprocess_anime_sketches.py on a Kaggle-layout mini set made here."""
 
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -140,3 +143,32 @@ def test_download_without_a_token_says_where_the_token_goes(tmp_path):
     assert "~/.kaggle/kaggle.json" in done.stderr and "KAGGLE_USERNAME" in done.stderr
     assert "Traceback" not in done.stderr
     assert CREDENTIALS_HINT.split(".")[0] in done.stderr
+
+
+def test_ctrl_c_stops_the_split_with_one_line_and_a_rerun_finishes_it(tmp_path):
+    make_pair(tmp_path / "one.png")
+    make_pair(tmp_path / "download" / "data" / "val" / "0.png")
+    train = tmp_path / "download" / "data" / "train"
+    train.mkdir()
+    for i in range(300):  # enough files for a run of seconds, made in a moment
+        (train / f"{i:03d}.png").symlink_to(tmp_path / "one.png")
+    flags = ["--raw", tmp_path / "download", "--out", tmp_path / "out", "--workers", 1]
+    process = subprocess.Popen([sys.executable, str(SCRIPT), *map(str, flags)], cwd="/",
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)  # its own group, as a terminal's command
+    colors = tmp_path / "out" / "train" / "colors"
+    deadline = time.time() + 60
+    while len(list(colors.glob("*.png"))) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl+C reaches the workers too
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    assert "stopped by Ctrl+C: every pair written is complete and kept. Run the same command " \
+           "again" in output
+    done = len(list(colors.glob("*.png")))
+    assert 2 <= done < 300 and not list(colors.glob("*.tmp"))
+    rerun = run_script(*flags)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{done} skipped" in rerun.stdout  # the pairs written before Ctrl+C, all whole
+    assert len(list(colors.glob("*.png"))) == 300

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from benchmarks import gpu_proof
+from benchmarks import bench_quick_run, gpu_proof
 from benchmarks.bench_train import AGREEMENT_TOLERANCE, loss_agreement, losses_over_steps
 from pix2pix.config import TrainConfig
 from pix2pix.errors import FixableError
@@ -137,3 +137,25 @@ def test_the_targets_are_read_from_the_grid_rows_bench_train_prints(tmp_path):
     assert speedup.endswith("6.00x (bf16, channels_last, batch 64, compiled): met")
     assert "needs 948 img/s: 800.0 img/s" in run and run.endswith("29.6 min of training loop: "
                                                                   "not met")
+
+
+def test_bench_quick_run_counts_the_quick_runs_steps_and_projects_its_time(tmp_path):
+    command = [sys.executable, str(PROJECT_ROOT / "benchmarks" / "bench_quick_run.py"),
+               "--epochs", "1"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # --quick's 160 training pairs in batches of 4, for the one epoch asked
+    assert "steps: 40 (1 epochs x 40, batch 4, 64x64)" in result.stdout
+    assert re.search(r"promise: 4 epochs within 120 s; projected \d+ s: (holds|does NOT hold)",
+                     result.stdout)
+
+
+def test_the_quick_runs_promise_is_judged_on_its_four_epochs_and_its_start_up(tmp_path):
+    (tmp_path / "config.json").write_text('{"batch_size": 4, "image_size": 64}')
+    (tmp_path / "log.jsonl").write_text('{"seconds": 20.0, "images_per_s": 8.0}\n')  # 40 steps
+    lines = bench_quick_run.report(tmp_path, seconds=30.0, epochs=1, busy=2)
+    assert "steps: 40 (1 epochs x 40" in lines[1] and "0.500 s per step" in lines[1]
+    # 10 s of start-up plus four epochs of 20 s: 90 s, within the 120 s promised
+    assert lines[-1].endswith("projected 90 s: holds")
+    (tmp_path / "log.jsonl").write_text('{"seconds": 30.0, "images_per_s": 5.333}\n')
+    assert bench_quick_run.report(tmp_path, 40.0, 1, 0)[-1].endswith("130 s: does NOT hold")

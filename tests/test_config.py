@@ -6,7 +6,7 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from pix2pix.checkpoints import check_same_networks, read_config, write_config
+from pix2pix.checkpoints import check_same_settings, read_config, write_config
 from pix2pix.config import ConfigError, TrainConfig
 from pix2pix.models import PatchGANDiscriminator, UNetGenerator
 from pix2pix.weights.official import CheckpointError
@@ -82,4 +82,4 @@ def test_a_config_saved_before_directions_and_channels_reads_as_atob_rgb(tmp_pat
 def test_resuming_in_the_other_direction_or_with_other_channels_is_refused(tmp_path):
     write_config(tmp_path, TrainConfig(direction="BtoA", input_nc=1))
     with pytest.raises(CheckpointError, match=r"direction BtoA \(now AtoB\), input_nc 1 \(now 3\)"):
-        check_same_networks(tmp_path, TrainConfig())
+        check_same_settings(tmp_path, TrainConfig())

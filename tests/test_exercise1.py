@@ -5,9 +5,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from exercises import exercise1_observe
+from pix2pix.errors import run_script as run_as_script
 from pix2pix.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "exercises" / "exercise1_observe.py"
@@ -50,6 +52,11 @@ def test_a_bad_label_is_refused_before_the_checkpoint_is_loaded(tmp_path):
     assert "Save your label as PNG" in result.stderr and "Traceback" not in result.stderr
 
 
+def run_script_here(*args):
+    """Run the script in this process as its command line does (exits through SystemExit)."""
+    run_as_script(lambda: exercise1_observe.main(["--device", "cpu", *map(str, args)]))
+
+
 def saved_photos(out, mode):
     """{file name: the grey level of its first pixel} of the photos saved in ``mode``."""
     return {path.name: int(np.asarray(Image.open(path))[0, 0, 0])
@@ -77,3 +84,14 @@ def test_eval_mode_never_overwrites_the_paper_mode_grid_or_photos(tmp_path):
     assert all((out / name).read_bytes() == data for name, data in paper_files.items())
     assert saved_photos(out, "eval") == {"facade_photo_eval.png": 200}
     assert (out / "grid_eval.png").is_file()
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_any_label_is_read(
+        tmp_path, read_only_folder, capsys):
+    (tmp_path / "notes.txt").write_text("a file")
+    for out, fix in ((tmp_path / "notes.txt" / "out", "is a file"),
+                     (read_only_folder / "out", "cannot write into")):
+        with pytest.raises(SystemExit):
+            run_script_here("--out", out, "--labels", tmp_path / "missing.png")
+        err = capsys.readouterr().err
+        assert err.startswith("error: --out") and fix in err, err  # not the missing label

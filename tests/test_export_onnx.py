@@ -5,6 +5,7 @@ once per module; onnxruntime runs it on the CPU.
 """
 
 import json
+import shutil
 
 import numpy as np
 import onnx
@@ -138,3 +139,21 @@ def test_a_wrong_out_is_refused_before_the_slow_export(tmp_path):
         with pytest.raises(FixableError, match=fix):
             export_onnx.main(["--model", str(tmp_path / "missing.pth"),
                               "--out", str(tmp_path / out)])
+
+
+def test_an_out_under_a_file_or_on_a_read_only_disk_is_refused_before_loading(tmp_path,
+                                                                              read_only_folder):
+    (tmp_path / "notes.txt").write_text("a file")
+    missing_model = str(tmp_path / "missing.pth")  # loading it would fail: the check comes first
+    for out, fix in ((tmp_path / "notes.txt" / "m.onnx", "is a file"),
+                     (read_only_folder / "m.onnx", "cannot write into")):
+        with pytest.raises(FixableError, match=fix):
+            export_onnx.main(["--model", missing_model, "--out", str(out)])
+
+
+def test_a_run_with_an_empty_generator_is_a_message_not_an_eoferror(run_folder, tmp_path):
+    run = shutil.copytree(run_folder, tmp_path / "run")
+    (run / "generator.pt").write_bytes(b"")
+    with pytest.raises(FixableError, match=r"generator.pt is an empty file.*generator_epoch_1"):
+        export_onnx.main(["--model", str(run), "--out", str(tmp_path / "shapes.onnx")])
+    assert not (tmp_path / "shapes.onnx").exists()

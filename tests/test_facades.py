@@ -91,6 +91,16 @@ def test_rgb_in_cmp_colours_is_converted_to_the_model_palette_by_class(tmp_path)
     assert np.array_equal(label, ids_to_rgb(ids))
 
 
+def test_random_noise_is_read_as_neither_palette_not_as_drawn_in_cmp_colours(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.png")
+    _, report = read_label(tmp_path / "noise.png")
+    assert report.source == "colours of neither palette"
+    assert "read as colours of neither palette" in report.summary()
+    assert not any("jet(12) colours" in warning for warning in report.warnings)
+    assert any("does not look like a facade label" in warning for warning in report.warnings)
+
+
 def test_jpeg_noise_is_snapped_to_the_nearest_class(tmp_path):
     ids = np.kron(cmp_like_ids(8, 8), np.ones((32, 32), dtype=np.uint8))  # flat 32x32 blocks
     path = tmp_path / "label.jpg"

@@ -1,10 +1,13 @@
 """pix2pix.train: it learns, resumes exactly, survives Ctrl+C, stops on NaN, runs under DDP."""
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,13 +15,15 @@ import torch
 import torch.multiprocessing as mp
 from PIL import Image
 
-from pix2pix.checkpoints import load_trained_generator
+from pix2pix import train
+from pix2pix.checkpoints import load_trained_generator, read_config
 from pix2pix.config import TrainConfig
 from pix2pix.data import SPLITS, make_loaders, pair_folders, pair_names
 from pix2pix.distributed import Distributed
 from pix2pix.models import UNetGenerator, init_weights
 from pix2pix.weights.official import CheckpointError
 from pix2pix.paths import PROJECT_ROOT
+from pix2pix.step import Pix2Pix
 from pix2pix.datasets.synthetic import write_synthetic_dataset
 from pix2pix.metrics import evaluate
 from pix2pix.train import (RunFolderError, TrainingDiverged, build_pix2pix, fit, learning_rate,
@@ -51,8 +56,17 @@ def test_milestones_are_the_courses_epochs_scaled_to_the_run():
     assert milestone_epochs(4) == [1, 2, 3, 4]
 
 
-def test_preflight_durations_read_in_seconds_minutes_or_hours():
-    assert [readable(s) for s in (43, 750, 11_520)] == ["43 s", "12.5 min", "3.2 h"]
+def test_preflight_durations_read_in_seconds_minutes_hours_days_or_years():
+    assert [readable(s) for s in (43, 750, 11_520, 388_800, 2e9)] == [
+        "43 s", "12.5 min", "3.2 h", "4.5 days", "63 years"]
+
+
+def test_an_epoch_shorter_than_the_preflight_still_gets_a_time_estimate(shapes, tmp_path,
+                                                                        capsys):
+    # 8 pairs in batches of 4: 2 steps, fewer than the 5 the early estimate waits for
+    fit(tiny_config(shapes, tmp_path, epochs=1, train_limit=8, batch_size=4))
+    estimate = re.search(r"preflight: .* about .* per epoch \(2 steps\)", capsys.readouterr().out)
+    assert estimate, "no time estimate for a 2-step epoch"
 
 
 def test_lr_decay_is_constant_then_linear_to_zero():
@@ -128,23 +142,52 @@ def test_an_existing_run_is_never_overwritten_without_resume(shapes, run_folder)
         fit(tiny_config(shapes, run_folder, epochs=1))
 
 
-def test_resuming_with_other_network_sizes_names_them_instead_of_crashing(shapes, run_folder):
-    with pytest.raises(CheckpointError, match=r"ngf 8 \(now 16\).*--out NEW_FOLDER"):
-        fit(tiny_config(shapes, run_folder, epochs=2, ngf=16), resume=True)
+def test_resuming_with_other_settings_names_each_instead_of_crashing(run_folder):
+    changed = replace(read_config(run_folder), epochs=2, ngf=16, lr=1e-3, seed=7)
+    with pytest.raises(CheckpointError, match=r"other settings: lr 0\.0002 \(now 0\.001\), "
+                                              r"ngf 8 \(now 16\), seed 0 \(now 7\)\..*"
+                                              r"--out NEW_FOLDER"):
+        fit(changed, resume=True)
 
 
-def test_resuming_a_finished_run_says_how_to_train_longer(shapes, run_folder):
+def test_resuming_a_finished_run_says_how_to_train_longer(run_folder):
     with pytest.raises(RunFolderError, match="already trained 1 epochs.*--epochs larger than 1"):
-        fit(tiny_config(shapes, run_folder, epochs=1), resume=True)
+        fit(replace(read_config(run_folder), epochs=1), resume=True)
 
 
-def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path):
+def make_losses_nan(monkeypatch):
+    """Every training step from now on trains as usual, then reports a NaN L1."""
+    real_step = Pix2Pix.train_step
+
+    def nan_step(self, input_image, target_image):
+        losses = real_step(self, input_image, target_image)
+        return losses._replace(loss_G_L1=torch.tensor(float("nan")))
+
+    monkeypatch.setattr(Pix2Pix, "train_step", nan_step)
+
+
+def test_a_nan_loss_stops_the_run_before_it_overwrites_the_checkpoint(shapes, tmp_path,
+                                                                       monkeypatch):
     fit(tiny_config(shapes, tmp_path, epochs=1))
     before = (tmp_path / "checkpoint.pt").read_bytes()
-    with pytest.raises(TrainingDiverged, match="NaN"):
-        # an infinite learning rate sends the weights, then the losses, to NaN
-        fit(tiny_config(shapes, tmp_path, epochs=2, lr=float("inf")), resume=True)
+    make_losses_nan(monkeypatch)
+    with pytest.raises(TrainingDiverged) as error:
+        fit(tiny_config(shapes, tmp_path, epochs=2), resume=True)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    # resuming would meet the same NaN: the advice is a new run with a lower lr
+    assert "NaN or infinite in epoch 2, step 10" in str(error.value)
+    assert "checkpoint on disk is from epoch 1" in str(error.value)
+    assert "without --resume, with --out NEW_FOLDER, and a lower --lr (this run had 0.0002: " \
+           "try half)" in str(error.value)
+
+
+def test_a_nan_in_the_first_epoch_says_nothing_was_saved_and_not_to_resume(shapes, tmp_path,
+                                                                         monkeypatch):
+    make_losses_nan(monkeypatch)
+    with pytest.raises(TrainingDiverged, match=r"Nothing was saved: no epoch had finished\. "
+                                               r"Start the run again without --resume"):
+        fit(tiny_config(shapes, tmp_path, epochs=1))
+    assert not (tmp_path / "checkpoint.pt").exists()
 
 
 def run_script(*args, **popen):
@@ -255,3 +298,19 @@ def test_an_epoch_logged_but_not_checkpointed_is_logged_once_after_resume(shapes
         file.write("\n".join([rows[0], rows[1].replace('"epoch": 1', '"epoch": 2')]) + "\n")
     fit(tiny_config(shapes, tmp_path, epochs=2), resume=True)
     assert [record["epoch"] for record in read_log(tmp_path)] == [1, 2]
+
+
+@pytest.mark.parametrize("how, problem", [("empty", "an empty file"), ("truncated", "cut short")])
+def test_a_damaged_checkpoint_is_refused_on_resume_before_anything_is_built(
+        run_folder, tmp_path, monkeypatch, how, problem):
+    run = shutil.copytree(run_folder, tmp_path / "run")
+    data = (run / "checkpoint.pt").read_bytes()
+    (run / "checkpoint.pt").write_bytes(b"" if how == "empty" else data[:len(data) // 3])
+    monkeypatch.setattr(train, "build_pix2pix", lambda *args, **kwargs: pytest.fail("built"))
+    with pytest.raises(CheckpointError) as error:
+        fit(replace(read_config(run), out_dir=str(run), epochs=2), resume=True)
+    message = str(error.value)
+    assert message.startswith(f"{run / 'checkpoint.pt'} is {problem}")
+    assert "a run killed while saving leaves the previous file whole" in message
+    assert "replaced after every epoch" in message
+    assert message.endswith("the same command without --resume, with --out NEW_FOLDER.")

@@ -315,16 +315,16 @@ def test_a_bad_output_folder_is_reported_before_any_image_is_translated(
     monkeypatch.setattr(translate, "generate", lambda *args: pytest.fail("translated first"))
     notes = tmp_path / "notes.txt"
     notes.write_text("a file")
-    with pytest.raises(FixableError, match="lies under .*notes.txt, which is a file"):
+    with pytest.raises(FixableError, match="notes.txt is a file, so no folder can be made there"):
         translate.main(["--model", str(run_folder), "--out", str(notes / "out"), str(sketch)])
-    with pytest.raises(FixableError, match="is a file, not a folder"):
+    with pytest.raises(FixableError, match="notes.txt is a file, so no folder can be made there"):
         translate.main(["--model", str(run_folder), "--out", str(notes), str(sketch)])
 
     def read_only(*args, **kwargs):  # the tests run as root, whom permissions do not stop
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr("pix2pix.paths.tempfile.TemporaryFile", read_only)
-    with pytest.raises(FixableError, match="Cannot write to .* \\(Read-only file system\\)"):
+    with pytest.raises(FixableError, match="cannot write into .* \\(Read-only file system\\)"):
         translate.main(["--model", str(run_folder), "--out", str(tmp_path / "ro"), str(sketch)])
 
 

@@ -13,6 +13,7 @@ which is the paired layout of :mod:`pix2pix.data`, the module that reads it. Use
 
 import contextlib
 import io
+import signal
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,16 @@ def split_pair(pair_image):
 # Level 1 with zlib's run-length strategy (Z_RLE) writes these drawings about as small as the
 # default level 6 does, in a third of the time (benchmarks/bench_preprocess.py).
 PNG_OPTIONS = dict(format="PNG", compress_level=1, compress_type=zlib.Z_RLE)
+
+
+def ignore_ctrl_c():
+    """Let a worker process finish its files when Ctrl+C reaches it: the main process decides.
+
+    Ctrl+C in a terminal interrupts every process of the command at once. A worker interrupted
+    mid-file would print its own traceback; one that ignores it finishes the file in hand, and
+    the main process stops handing out new ones.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def process_job(job, size=IMAGE_SIZE):

@@ -160,6 +160,9 @@ class LabelError(FixableError, ValueError):
 # JPEG moves flat label colours by a few units, while two class colours are at least 57 apart.
 SNAP_TOLERANCE = 24.0
 PALETTES = {"pix2pix jet(64)": MODEL_PALETTE, "CMP jet(12)": CMP_PALETTE}
+# A drawing in either palette has most pixels on a class colour; a photo or noise has most far
+# from all of them, and calling it "drawn in" the nearer palette would be false.
+NEITHER_PALETTE = "colours of neither palette"
 
 
 def open_label_image(path):
@@ -203,8 +206,9 @@ def read_label_ids(image):
 
     Returns:
         ``(ids, source, distance)``: (H, W) uint8 class ids; a short name of the form found
-        ("CMP class ids", "class ids", "pix2pix jet(64)", "CMP jet(12)"); and the (H, W)
-        distance of each pixel from its class colour (zeros for id maps).
+        ("CMP class ids", "class ids", "pix2pix jet(64)", "CMP jet(12)", or
+        :data:`NEITHER_PALETTE` when most pixels are far from every class colour); and the
+        (H, W) distance of each pixel from its class colour (zeros for id maps).
 
     Raises:
         LabelError: a grey image with values outside 1-12.
@@ -227,6 +231,8 @@ def read_label_ids(image):
     # the palette the pixels are nearer to on average
     source = min(fits, key=lambda name: (fits[name][1] * pixels).sum())
     ids, distance = (per_colour[which] for per_colour in fits[source])
+    if (distance > SNAP_TOLERANCE).mean() > 0.5:
+        source = NEITHER_PALETTE
     transparent = rgba[..., 3] < 128
     ids[transparent], distance[transparent] = BACKGROUND, 0.0
     return ids, source, distance
@@ -271,7 +277,12 @@ class LabelReport:
 def label_warnings(report):
     """What in a :class:`LabelReport` would make the generated photo poor, in words."""
     warnings = []
-    if report.unmatched_fraction > 0.01:
+    if report.source == NEITHER_PALETTE:
+        warnings.append(f"{report.unmatched_fraction:.0%} of the pixels are far from every "
+                        "class colour: the colours fit neither the model's jet(64) palette nor "
+                        "CMP's jet(12), so this does not look like a facade label. Draw one "
+                        "with the colours of the legend, e.g. start from sample_facades/*.png.")
+    elif report.unmatched_fraction > 0.01:
         warnings.append(f"{report.unmatched_fraction:.0%} of the pixels are far from every "
                         "class colour: they were snapped to the nearest class. Draw with the "
                         "colours of the legend.")

@@ -357,6 +357,7 @@ def install_dataset(name, folder=None, source=None):
         print(f"Already there and checked: {folder} ({summary}). Use --force to fetch it again.")
         return folder
     check_writable(folder.parent, "--output")
+    folder.parent.mkdir(parents=True, exist_ok=True)
     archive = _archive(dataset, folder, source)
     try:
         summary = _unpack_into_place(archive, folder, dataset)

@@ -579,7 +579,7 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, policy=None
     Raises:
         DownloadError: a wrong argument, or no valid file could be installed; ``dest`` is left
             as it was, or removed if it was invalid, never replaced by something unchecked.
-        OutputError: ``dest``'s folder cannot take a file.
+        OutputPathError: ``dest``'s folder cannot take a file.
     """
     dest = Path(dest)
     if from_file is not None:
@@ -595,6 +595,7 @@ def install(dest, urls=(OFFICIAL_URL,), from_file=None, force=False, policy=None
             print(f"Already installed and verified: {dest} (SHA-256 {digest}). {again}")
             return digest
     check_writable(dest.parent, "--output")
+    dest.parent.mkdir(parents=True, exist_ok=True)
     if from_file is not None:
         return copy_in(from_file, dest, wanted)
     return download(urls, dest, wanted, policy, fresh=force)

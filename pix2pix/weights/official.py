@@ -213,13 +213,14 @@ def _load_failure(error):
     return f"is not a readable PyTorch checkpoint ({type(error).__name__}): damaged or another file"
 
 
-def load_state_dict_file(path, name=None):
+def load_state_dict_file(path, name=None, fix=DOWNLOAD_HINT):
     """Open a checkpoint file safely: tensors and plain containers only, never code.
 
     Args:
         path: file to read.
         name: what the messages call the file (default: ``path``), e.g. the file a student gave
             when ``path`` is a temporary copy of it.
+        fix: the messages' last sentence, what to do (default: get the official file again).
 
     Returns:
         Whatever the file holds (a dict of tensors for a state dict), on the CPU.
@@ -234,11 +235,11 @@ def load_state_dict_file(path, name=None):
         head = file.read(1024)
     other = what_else(head)
     if other:
-        raise CheckpointError(f"{name} is {other}.", fix=DOWNLOAD_HINT)
+        raise CheckpointError(f"{name} is {other}.", fix=fix)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for "not a weights-only file"
-        raise CheckpointError(f"{name} {_load_failure(error)}.", fix=DOWNLOAD_HINT) from None
+        raise CheckpointError(f"{name} {_load_failure(error)}.", fix=fix) from None
 
 
 # -----------------------------------------------------------------------------
