@@ -62,6 +62,7 @@ from pix2pix.datasets.facades import (CMP_PALETTE, MODEL_PALETTE, ids_to_rgb, of
                              read_label)
 from pix2pix.figures.grids import save_image_grid, save_palette_legend
 from pix2pix.images import to_batch, to_uint8
+from pix2pix.inference import translate
 from pix2pix.metrics import eval_translate
 from pix2pix.models import DiscriminatorConfig, PatchGANDiscriminator, UNetGenerator
 from pix2pix.weights.official import create_facades_generator
@@ -123,6 +124,10 @@ def parse_args(argv=None):
     parser.add_argument("--openmoji-ablation-run", type=Path, default=None,
                         help="copy the objective study's figure and table from this folder of "
                              "exercise3_ablations.py --data openmoji (default: none)")
+    parser.add_argument("--facades-run", type=Path, default=None,
+                        help="with --with-weights: also draw the sample labels through this "
+                             "facades run of exercise 3 beside the official model (default: "
+                             "none)")
     parser.add_argument("--with-weights", action="store_true",
                         help="also run exercises 1 and 2 with the official pretrained "
                              "generator and draw its filters (default: off)")
@@ -473,6 +478,22 @@ def split_studies(printed):
     return {study: "\n".join(lines) + "\n" for study, lines in blocks.items()}
 
 
+def make_facades_comparison(out, run, checkpoint):
+    """The sample labels, the official generator's photos and those of a facades model the
+    student trained (exercise 3's facades track), in the paper's test mode; returns the file."""
+    official = create_facades_generator(checkpoint)
+    yours, config = load_trained_generator(run)
+    labels = [read_label(path)[0] for path in sorted(SAMPLE_FACADES_DIR.glob("designed_*.png"))]
+    batch = to_batch(labels)
+    photos = [list(to_uint8(translate(generator, batch))) for generator in (official, yours)]
+    path = out / "facades_own_vs_official.png"
+    save_image_grid([labels, *photos], path,
+                    row_titles=["label", "official model", f"your {config.epochs} epochs"],
+                    title="The same labels, the official facades_label2photo and a model trained "
+                          "by exercise 3 (paper mode, seeds 0-5)")
+    return path
+
+
 def make_weight_figures(out, checkpoint):
     """The first-layer filters, exercise 1's grid and exercise 2's studies; returns the files."""
     checkpoint = checkpoint.resolve()  # the scripts run in another folder
@@ -511,7 +532,9 @@ def main(argv=None):
             + (make_openmoji_ablation_figures(args.out, args.openmoji_ablation_run)
                if args.openmoji_ablation_run else []))))
     if args.with_weights:
-        groups.append(("with-weights", lambda: make_weight_figures(args.out, args.checkpoint)))
+        groups.append(("with-weights", lambda: make_weight_figures(args.out, args.checkpoint) + (
+            [make_facades_comparison(args.out, args.facades_run, args.checkpoint)]
+            if args.facades_run else [])))
     written = []
     for name, make in groups:
         print(f"{name} group ...", flush=True)

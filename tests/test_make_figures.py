@@ -135,3 +135,10 @@ def test_without_weights_the_weights_group_names_the_download_command(make_figur
     with pytest.raises(FixableError, match="python download_pretrained.py"):
         make_figures.make_weight_figures(tmp_path, tmp_path / "missing.pth")
     assert list(tmp_path.iterdir()) == []  # nothing drawn
+
+
+def test_a_students_facades_run_is_drawn_beside_the_official_model(make_figures, tmp_path,
+                                                                   official_checkpoint,
+                                                                   run_folder):
+    path = make_figures.make_facades_comparison(tmp_path, run_folder, official_checkpoint)
+    assert path.name == "facades_own_vs_official.png" and path.read_bytes()[:8] == PNG
