@@ -52,10 +52,12 @@ def grade(directory=RECODE_DIR, parts=None, facade_path=None, time_limit=TIME_LI
     return grade_in_child(submission, parts or list(PARTS), time_limit, on_result)
 
 
-def score_table(results, directory):
-    """The report of ``results`` as a student reads it."""
+def score_table(results, directory, facade_path=None):
+    """The report of ``results`` as a student reads it; each part headed by the files it
+    graded (``facade_path`` for the facade part when one was given)."""
+    graded = {**PARTS, "facade": (str(facade_path), PARTS["facade"][1])} if facade_path else PARTS
     return report(results, directory, {part: (files, on_page("recode", section))
-                                       for part, (files, section) in PARTS.items()})
+                                       for part, (files, section) in graded.items()})
 
 
 def main(argv=None):
@@ -86,7 +88,7 @@ def main(argv=None):
             print(f"error: {error}; check the install with: pip install -r requirements.txt",
                   file=sys.stderr)
             return 2
-    print(score_table(results, args.folder))
+    print(score_table(results, args.folder, args.facade))
     if stopped:
         left = [part for part in parts if part not in {r.part for r in results}]
         print(f"\nStopped by Ctrl+C while grading {stopped}; not graded: {', '.join(left)}")

@@ -268,3 +268,10 @@ def test_the_reference_is_out_of_the_import_path_the_grader_gives_a_student_file
         run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              cwd=tmp_path, env=env)
         assert "ModuleNotFoundError" in run.stderr, name
+
+
+def test_a_facade_given_with_facade_is_named_in_its_parts_heading(tmp_path):
+    label = tmp_path / "elsewhere.png"
+    label.write_bytes((SOLUTIONS / "my_facade.png").read_bytes())
+    text = check.score_table(check.grade(SOLUTIONS, ["facade"], label), SOLUTIONS, label)
+    assert f"facade ({label})  3/3" in text
