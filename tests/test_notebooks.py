@@ -33,7 +33,7 @@ spec.loader.exec_module(make_notebooks)
 DOCS = PROJECT_ROOT / "docs"
 # the page of each notebook; the first on a page is the one the theme's Colab button opens
 PAGES = {"exercise1": ["exercise1.ipynb"], "exercise2": ["exercise2.ipynb"],
-         "exercise3": ["exercise3.ipynb", "exercise3_ablations.ipynb"]}
+         "exercise3": ["exercise3.ipynb"], "exercise3_ablations": ["exercise3_ablations.ipynb"]}
 REPOSITORY = "https://github.com/example/pix2pix-course"
 # the ablations at test size, as tests/test_exercise3_ablations.py shrinks them
 TINY_ABLATIONS = ('RUN.update(image_size=32, ngf=4, ndf=4)\n'
