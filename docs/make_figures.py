@@ -351,29 +351,30 @@ def make_openmoji_figures(out, run):
                   for epoch in milestones}
     shown = pairs[:OPENMOJI_ROWS]
     sketches = [sketch for sketch, _ in shown]
-    drawn = {epoch: translate_held_out(generators[epoch], sketches) for epoch in milestones}
-    rows = [[sketch, *(drawn[epoch][i] for epoch in milestones), target]
+    by_epoch = {epoch: translate_held_out(generators[epoch], sketches) for epoch in milestones}
+    rows = [[sketch, *(by_epoch[epoch][i] for epoch in milestones), target]
             for i, (sketch, target) in enumerate(shown)]
-    save_image_grid(rows, out / "openmoji_epochs.png",
-                    column_titles=["held-out drawing (x)", *[f"epoch {e}" for e in milestones],
-                                   "the artist's (y)"],
-                    title=f"Drawings G never trained on, at each milestone: {about}",
-                    legend=False)
-    written = [out / "openmoji_epochs.png"]
-    written.append(copy_figure(run / f"exercise3_epoch_{config.epochs}.png",
-                               out / "openmoji_final.png"))
-    with tempfile.TemporaryDirectory() as folder:  # drawn, then made small as the copies are
-        for stacked, name in ((False, "openmoji_losses.png"), (True, "openmoji_losses_phone.png")):
-            drawn_curves = Path(folder) / name
-            save_loss_curves(read_log(run), drawn_curves, stacked=stacked)
-            written.append(copy_figure(drawn_curves, out / name))
     hero = pairs[:OPENMOJI_HERO]
     final = translate_held_out(generators[config.epochs], [sketch for sketch, _ in hero])
-    save_image_grid([[sketch for sketch, _ in hero], final, [target for _, target in hero]],
-                    out / "hero.png", row_titles=["held-out drawing x", "G(x)", "the artist's y"],
-                    title=f"pix2pix trained from scratch on a laptop: drawings it never saw. "
-                          f"{about}", legend=False)
-    written.append(out / "hero.png")
+    written = [copy_figure(run / f"exercise3_epoch_{config.epochs}.png",
+                           out / "openmoji_final.png")]
+    with tempfile.TemporaryDirectory() as folder:  # drawn, then made small as the copies are
+        drawn = Path(folder)
+        save_image_grid(rows, drawn / "openmoji_epochs.png",
+                        column_titles=["held-out drawing (x)",
+                                       *[f"epoch {e}" for e in milestones], "the artist's (y)"],
+                        title=f"Drawings G never trained on, at each milestone: {about}",
+                        legend=False)
+        save_loss_curves(read_log(run), drawn / "openmoji_losses.png")
+        save_loss_curves(read_log(run), drawn / "openmoji_losses_phone.png", stacked=True)
+        save_image_grid([[sketch for sketch, _ in hero], final, [target for _, target in hero]],
+                        drawn / "hero.png",
+                        row_titles=["held-out drawing x", "G(x)", "the artist's y"],
+                        title=f"pix2pix trained from scratch on a laptop: drawings it never saw. "
+                              f"{about}", legend=False)
+        written += [copy_figure(drawn / name, out / name) for name in (
+            "openmoji_epochs.png", "openmoji_losses.png", "openmoji_losses_phone.png",
+            "hero.png")]
     written.append(make_verdict_figure(out, run, names[0], OPENMOJI_CREDIT))
     return written
 
