@@ -331,8 +331,7 @@ def make_shapes_figures(out, run):
 def held_out_by_name(config, names):
     """Held-out pairs of a run's data by file name (without suffix), as (H, W, 3) uint8."""
     pairs = PairedDataset(config.data_root, "val", config.image_size, augment=False)
-    stems = [Path(name).stem for name in pairs.names]
-    return [[to_uint8(image) for image in pairs[stems.index(name)]] for name in names]
+    return [[to_uint8(image) for image in pairs[i]] for i in pairs.indices_of(names)]
 
 
 def make_openmoji_figures(out, run):

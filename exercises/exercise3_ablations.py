@@ -144,8 +144,7 @@ def held_out_pairs(data_root, names=None):
         names: which pairs, by file name without suffix, in this order (default: all).
     """
     pairs = PairedDataset(data_root, "val", RUN["image_size"], augment=False)
-    stems = [Path(name).stem for name in pairs.names]
-    indices = [stems.index(name) for name in names] if names else range(len(pairs))
+    indices = pairs.indices_of(names) if names else range(len(pairs))
     inputs, targets = zip(*(pairs[i] for i in indices))
     return torch.stack(inputs), torch.stack(targets)
 

@@ -8,7 +8,7 @@ Command (from any directory):
     python exercises/exercise3_train.py --data synthetic --quick      # CPU, 2 minutes at most
     python exercises/exercise3_train.py --data openmoji --quick       # real drawings, a minute
     python exercises/exercise3_train.py --data openmoji --image-size 128 --ngf 16 --ndf 16 \
-        --batch-size 16 --epochs 25                                   # a laptop run, 21 minutes
+        --batch-size 16 --epochs 25                                   # a laptop run, 21-39 min
     python exercises/exercise3_train.py --data synthetic --quick --epochs 60   # 5 minutes
     python exercises/exercise3_train.py --data anime                  # GPU, the real exercise
     torchrun --nproc_per_node=4 exercises/exercise3_train.py --data anime   # 4 GPUs
@@ -33,8 +33,8 @@ most on a busy one (15 to 78 s measured on a shared 2-core machine, with and wit
 ``benchmarks/bench_quick_run.py`` measures yours); ``--epochs 60`` about 5 minutes.
 ``--data openmoji --quick`` trains 2 epochs over all 3,711 training pairs at 64x64
 (batch 16, ngf and ndf 16): 44 s on an idle 2-core CPU, rendering the set (9 s) included. The
-laptop run above: 51 s an epoch on the same CPU at 128x128, 21 minutes for 25 epochs. Other
-programs busy on the same cores can make either several times slower. The anime set at 256x256
+laptop run above: 51 s an epoch on the same CPU at 128x128, 21 minutes for 25 epochs; 38.5
+minutes measured on the same CPU busy with other work. The anime set at 256x256
 (14,224 pairs, batch 4: 3,556 steps per epoch) needs a GPU; the preflight line prints the
 projected time per epoch on yours.
 

@@ -502,6 +502,12 @@ class PairedDataset(Dataset):
         """Pair ``index`` as two (load height, load width, C) uint8 arrays, decoded."""
         return read_pair(self.data, self.files[index], self.load)
 
+    def indices_of(self, names):
+        """The indices of the pairs called ``names`` (file names without suffix), in that order;
+        a name this split does not hold is left out."""
+        stems = [Path(name).stem for name in self.names]
+        return [stems.index(name) for name in names if name in stems]
+
     def set_epoch(self, epoch):
         """Draw the next epoch's crops and flips (call once per epoch)."""
         self.epoch = epoch

@@ -367,9 +367,7 @@ def fit_in_folder(config, resume, ranks, device):
     # a fixed set of val pairs for the milestone grids; read without a DataLoader, whose
     # iterator would draw from the random state that a resumed run must not disturb
     val_set = val_loader.dataset
-    stems = [Path(name).stem for name in val_set.names]
-    chosen = [stems.index(name) for name in config.sample_names if name in stems]
-    chosen = chosen or list(range(len(val_set)))
+    chosen = val_set.indices_of(config.sample_names) or list(range(len(val_set)))
     samples = tuple(torch.stack(images) for images in
                     zip(*(val_set[i] for i in chosen[:config.num_samples])))
     with StopRequest() as stop:

@@ -380,3 +380,9 @@ def test_a_png_damaged_inside_is_named_when_it_is_read(course, tmp_path):
         next(iter(DataLoader(dataset, batch_size=3, num_workers=1)))
     assert str(error.value).startswith(f"{path} cannot be read as a picture")
     assert "Traceback" not in str(error.value)
+
+
+def test_pairs_are_found_by_name_in_the_order_asked_and_missing_names_left_out(tmp_path):
+    root = write_synthetic_dataset(tmp_path / "shapes", num_train=2, num_val=3, size=32)
+    pairs = PairedDataset(root, "val", 32, augment=False)
+    assert pairs.indices_of(["00002", "nothing", "00000"]) == [2, 0]
